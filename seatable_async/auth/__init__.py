@@ -1,0 +1,1 @@
+"""Authentication: token value objects, the Base-Token pool, header-scheme negotiation."""

@@ -1,0 +1,176 @@
+"""One Base-Token per base credential, shared by every operation, renewed single-flight.
+
+States of a pooled token (see :class:`~seatable_async.auth.tokens.BaseToken`):
+
+* fresh (before ``refresh_at``): returned without a lock or an await;
+* stale (between ``refresh_at`` and ``must_refresh_at``): returned, and one background task in
+  the client's task group renews it;
+* due (after ``must_refresh_at``) or missing: callers wait on the base's lock; the first one
+  fetches, the others re-check and take its token.
+
+The lock is held only around "re-check, then fetch", bounded by ``refresh_timeout``. A token
+the server refused is dropped only if it is still the current generation, so a late rejection
+of an old token never evicts a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import anyio
+import attrs
+
+from seatable_async.auth.tokens import BaseToken
+from seatable_async.http.call import Lease
+
+__all__ = ["PooledCredential", "TokenPool", "TokenSource"]
+
+logger = logging.getLogger("seatable_async")
+
+
+class TokenSource(Protocol):
+    """A credential that can mint Base-Tokens for one base."""
+
+    @property
+    def key(self) -> str:
+        """A stable identifier of the credential that contains no secret."""
+        ...
+
+    async def fetch(self) -> BaseToken:
+        """Mint a new Base-Token (one HTTP request)."""
+        ...
+
+
+@attrs.define
+class _Slot:
+    lock: anyio.Lock = attrs.field(factory=anyio.Lock)
+    token: BaseToken | None = None
+    generation: int = 0
+    refreshing: bool = False
+    failed_at: float = float("-inf")
+
+
+Spawn = Callable[[Callable[[], Awaitable[None]]], None]
+
+
+class TokenPool:
+    """Holds the current Base-Token of every base a client talks to."""
+
+    def __init__(
+        self,
+        *,
+        spawn: Spawn,
+        refresh_timeout: float = 30.0,
+        on_fetch: Callable[[bool], None] | None = None,
+    ):
+        """Create a pool.
+
+        Args:
+            spawn: starts a background coroutine in the owning client's task group.
+            refresh_timeout: seconds one fetch may take while holding a base's lock.
+            on_fetch: called with ``True`` for a renewal and ``False`` for a first mint.
+        """
+        self._spawn = spawn
+        self._refresh_timeout = refresh_timeout
+        self._on_fetch = on_fetch
+        self._slots: dict[str, _Slot] = {}
+
+    def _slot(self, key: str) -> _Slot:
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot()
+        return slot
+
+    def peek(self, source: TokenSource) -> BaseToken | None:
+        """The current token, if any, without fetching."""
+        slot = self._slots.get(source.key)
+        return slot.token if slot else None
+
+    async def get(self, source: TokenSource) -> BaseToken:
+        """Return a usable Base-Token for ``source``, minting one only when needed."""
+        slot = self._slot(source.key)
+        token = slot.token
+        if token is not None:
+            now = anyio.current_time()
+            if now < token.refresh_at:
+                return token
+            if now < token.must_refresh_at:
+                self._refresh_in_background(source, slot, now)
+                return token
+        return await self._fetch_locked(source, slot)
+
+    async def invalidate(self, source: TokenSource, generation: int) -> None:
+        """Forget the token of ``generation`` if it is still the current one."""
+        slot = self._slot(source.key)
+        if slot.token is not None and slot.token.generation == generation:
+            slot.token = None
+
+    async def _fetch_locked(self, source: TokenSource, slot: _Slot) -> BaseToken:
+        async with slot.lock:
+            token = slot.token
+            if token is not None and anyio.current_time() < token.must_refresh_at:
+                return token
+            with anyio.fail_after(self._refresh_timeout):
+                return await self._fetch(source, slot, renewal=token is not None)
+
+    async def _fetch(self, source: TokenSource, slot: _Slot, *, renewal: bool) -> BaseToken:
+        renewal = renewal or slot.generation > 0
+        fresh = await source.fetch()
+        slot.generation += 1
+        token = attrs.evolve(fresh, generation=slot.generation)
+        slot.token = token
+        if self._on_fetch is not None:
+            self._on_fetch(renewal)
+        return token
+
+    def _refresh_in_background(self, source: TokenSource, slot: _Slot, now: float) -> None:
+        if slot.refreshing or slot.lock.locked():
+            return
+        token = slot.token
+        retry_gap = min(60.0, max(0.5, 0.02 * token.lifetime)) if token else 60.0
+        if now - slot.failed_at < retry_gap:
+            return
+        slot.refreshing = True
+
+        async def refresh() -> None:
+            try:
+                async with slot.lock:
+                    current = slot.token
+                    if current is not None and anyio.current_time() < current.refresh_at:
+                        return
+                    with anyio.fail_after(self._refresh_timeout):
+                        await self._fetch(source, slot, renewal=True)
+            except Exception as exc:
+                slot.failed_at = anyio.current_time()
+                logger.warning(
+                    "background Base-Token refresh failed (%s: %s); the current token stays "
+                    "in use and the refresh is retried later",
+                    type(exc).__name__,
+                    exc,
+                )
+            finally:
+                slot.refreshing = False
+
+        self._spawn(refresh)
+
+
+@attrs.frozen
+class PooledCredential:
+    """A Base-Token credential for the pipeline: taken from the pool, renewed on refusal."""
+
+    pool: TokenPool
+    source: TokenSource
+
+    @property
+    def kind(self) -> str:
+        return "base"
+
+    async def acquire(self) -> Lease:
+        token = await self.pool.get(self.source)
+        return Lease(token.secret, token.generation)
+
+    async def reject(self, lease: Lease) -> bool:
+        await self.pool.invalidate(self.source, lease.generation)
+        return True

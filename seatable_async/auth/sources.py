@@ -1,0 +1,166 @@
+"""The three ways to mint a Base-Token: API-Token, Account-Token, external link.
+
+Each source knows its endpoint and how to read the answer; the token pool decides when to call
+it. Pool keys are fingerprints, never the credential itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import attrs
+
+from seatable_async.auth.secret import Secret
+from seatable_async.auth.tokens import BaseToken, lifetime_from_jwt
+from seatable_async.errors import ResponseFormatError
+from seatable_async.http.call import Call, StaticCredential
+
+__all__ = [
+    "AccountBaseSource",
+    "ApiTokenSource",
+    "ExternalLinkSource",
+    "Send",
+    "parse_token_grant",
+]
+
+Send = Callable[[Call], Awaitable[Any]]
+
+
+def parse_token_grant(data: Any, *, method: str, path: str, permission: str | None = None) -> BaseToken:
+    """Read a Base-Token answer into a :class:`BaseToken`, or raise ``ResponseFormatError``."""
+    if not isinstance(data, dict):
+        raise ResponseFormatError(
+            f"expected a JSON object with an access_token, got {type(data).__name__}",
+            method=method,
+            path=path,
+        )
+    raw = data.get("access_token")
+    uuid = data.get("dtable_uuid")
+    if not isinstance(raw, str) or not raw.strip():
+        raise ResponseFormatError("the token answer has no access_token", method=method, path=path)
+    if not isinstance(uuid, str) or not uuid.strip():
+        raise ResponseFormatError("the token answer has no dtable_uuid", method=method, path=path)
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ResponseFormatError(
+                f"the token answer's {key} is not a string", method=method, path=path
+            )
+        return value
+
+    workspace = data.get("workspace_id")
+    gateway = data.get("use_api_gateway")
+    lifetime, expires_unix = lifetime_from_jwt(raw)
+    claims_permission = _claim(raw, "permission")
+    return BaseToken(
+        secret=Secret(raw, kind="Base-Token"),
+        dtable_uuid=uuid.strip(),
+        permission=permission or claims_permission or "rw",
+        received_at=anyio.current_time(),
+        lifetime=lifetime,
+        expires_at_unix=expires_unix,
+        app_name=text("app_name"),
+        workspace_id=workspace if isinstance(workspace, int) and not isinstance(workspace, bool)
+        else None,
+        dtable_name=text("dtable_name"),
+        use_api_gateway=gateway if isinstance(gateway, bool) else None,
+        dtable_server=text("dtable_server"),
+        dtable_db=text("dtable_db"),
+    )
+
+
+def _claim(token: str, name: str) -> str | None:
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    value = claims.get(name) if isinstance(claims, dict) else None
+    return value if isinstance(value, str) and value in ("r", "rw") else None
+
+
+@attrs.frozen
+class ApiTokenSource:
+    """Base-Tokens from an API-Token (``/api/v2.1/dtable/app-access-token/``)."""
+
+    server_url: str
+    api_token: Secret
+    send: Send = attrs.field(eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"api:{self.api_token.fingerprint}"
+
+    async def fetch(self) -> BaseToken:
+        path = "/api/v2.1/dtable/app-access-token/"
+        data = await self.send(
+            Call(
+                "GET",
+                self.server_url + path,
+                path,
+                credential=StaticCredential("api", self.api_token),
+                scheme_probe=True,
+                token_request=True,
+            )
+        )
+        return parse_token_grant(data, method="GET", path=path)
+
+
+@attrs.frozen
+class AccountBaseSource:
+    """Base-Tokens from an Account-Token (``…/workspace/{id}/dtable/{name}/access-token/``)."""
+
+    server_url: str
+    account_token: Secret
+    workspace_id: int
+    base_name: str
+    send: Send = attrs.field(eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"account:{self.account_token.fingerprint}:{self.workspace_id}:{self.base_name}"
+
+    async def fetch(self) -> BaseToken:
+        template = "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/access-token/"
+        path = (
+            f"/api/v2.1/workspace/{self.workspace_id}/dtable/"
+            f"{quote(self.base_name, safe='')}/access-token/"
+        )
+        data = await self.send(
+            Call(
+                "GET",
+                self.server_url + path,
+                template,
+                credential=StaticCredential("account", self.account_token),
+                token_request=True,
+            )
+        )
+        return parse_token_grant(data, method="GET", path=template)
+
+
+@attrs.frozen
+class ExternalLinkSource:
+    """Read-only Base-Tokens from an external link (no credential header)."""
+
+    server_url: str
+    link_token: Secret
+    send: Send = attrs.field(eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"link:{self.link_token.fingerprint}"
+
+    async def fetch(self) -> BaseToken:
+        template = "/api/v2.1/external-link-tokens/{token}/access-token/"
+        # The link token is part of the path by SeaTable's design; it is a read-only
+        # capability, and the template (not the URL) is what logs and errors show.
+        path = f"/api/v2.1/external-link-tokens/{quote(self.link_token.get_secret(), safe='')}/access-token/"
+        data = await self.send(Call("GET", self.server_url + path, template, token_request=True))
+        return parse_token_grant(data, method="GET", path=template, permission="r")

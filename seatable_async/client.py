@@ -1,0 +1,329 @@
+"""``Client``: one per SeaTable server; owns the HTTP pool, token pool and background tasks."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+import httpx
+
+from seatable_async.auth.pool import PooledCredential, TokenPool, TokenSource
+from seatable_async.auth.scheme import SchemeState
+from seatable_async.auth.secret import Secret
+from seatable_async.auth.sources import AccountBaseSource, ApiTokenSource, ExternalLinkSource
+from seatable_async.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ResponseFormatError,
+    SeaTableError,
+)
+from seatable_async.http.call import Call, StaticCredential
+from seatable_async.http.pipeline import Pipeline
+from seatable_async.http.ratelimit import RateLimiter
+from seatable_async.http.retry import RetryPolicy
+from seatable_async.http.stats import ClientStats, StatsRecorder
+from seatable_async.http.urls import normalize_server_url
+from seatable_async.models import ServerInfo
+
+if TYPE_CHECKING:
+    from seatable_async.account import Account
+    from seatable_async.base import Base
+
+__all__ = ["Client"]
+
+logger = logging.getLogger("seatable_async")
+
+_VERSION = "0.1.0"
+
+
+class Client:
+    """An async client for one SeaTable server.
+
+    Use it as ``async with Client(url) as client:``; it owns one pooled ``httpx.AsyncClient``,
+    the shared Base-Token pool, the negotiated header scheme, the per-base rate limiter and a
+    task group for background token refreshes. Leaving the block cancels background work and
+    closes every connection.
+
+    Args:
+        server_url: e.g. ``https://cloud.seatable.io``.
+        auth_scheme: ``"auto"`` (Bearer, falling back to Token for servers before 4.0),
+            ``"bearer"`` or ``"token"``.
+        timeout: seconds for connect, read and write of one request.
+        max_concurrency: requests in flight at once for this client.
+        retry: the :class:`RetryPolicy`.
+        allow_insecure_http: allow ``http://`` to hosts other than loopback.
+        transport: any ``httpx.AsyncBaseTransport`` (tests, the in-process emulator).
+        verify: TLS verification setting passed to httpx (default: verify).
+        refresh_timeout: seconds one Base-Token request may take while others wait for it.
+
+    Raises:
+        ConfigurationError: invalid arguments (before any request).
+        InsecureConnectionError: ``http://`` to a non-loopback host.
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        auth_scheme: str = "auto",
+        timeout: float = 30.0,
+        max_concurrency: int = 32,
+        retry: RetryPolicy | None = None,
+        allow_insecure_http: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: Any = True,
+        refresh_timeout: float = 30.0,
+    ):
+        self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or (
+            max_concurrency < 1
+        ):
+            raise ConfigurationError("max_concurrency must be an integer >= 1")
+        if not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
+        self.max_concurrency = max_concurrency
+        self.retry_policy = retry or RetryPolicy()
+        self._timeout = float(timeout)
+        self._transport = transport
+        self._verify = verify
+        self._refresh_timeout = refresh_timeout
+        self._scheme = SchemeState(auth_scheme)
+        self._stats = StatsRecorder()
+        self._limiter = RateLimiter()
+        self._http: httpx.AsyncClient | None = None
+        self._pipeline: Pipeline | None = None
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._pool = TokenPool(
+            spawn=self._spawn,
+            refresh_timeout=refresh_timeout,
+            on_fetch=self._stats.token_fetched,
+        )
+        self._server_info: ServerInfo | None = None
+
+    def __repr__(self) -> str:
+        state = "open" if self._http is not None else "closed"
+        return f"<seatable_async.Client {self.server_url} ({state})>"
+
+    async def __aenter__(self) -> Client:
+        if self._http is not None:
+            raise ConfigurationError("this Client is already open")
+        self._http = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(self._timeout, pool=None),
+            limits=httpx.Limits(
+                max_connections=self.max_concurrency,
+                max_keepalive_connections=self.max_concurrency,
+            ),
+            follow_redirects=False,
+            verify=self._verify,
+            headers={"User-Agent": f"seatable-async/{_VERSION}"},
+            trust_env=False,
+        )
+        self._pipeline = Pipeline(
+            http=self._http,
+            scheme=self._scheme,
+            limiter=self._limiter,
+            concurrency=anyio.CapacityLimiter(self.max_concurrency),
+            policy=self.retry_policy,
+            stats=self._stats,
+        )
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        task_group, http = self._task_group, self._http
+        self._task_group = None
+        try:
+            if task_group is not None:
+                task_group.cancel_scope.cancel()
+                await task_group.__aexit__(None, None, None)
+        finally:
+            self._pipeline = None
+            self._http = None
+            if http is not None:
+                with anyio.CancelScope(shield=True):
+                    await http.aclose()
+
+    # -- machinery used by the handles -------------------------------------------------------
+
+    def _spawn(self, job: Any) -> None:
+        if self._task_group is not None:
+            self._task_group.start_soon(job)
+
+    async def _send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
+        pipeline = self._pipeline
+        if pipeline is None:
+            raise ConfigurationError(
+                "the Client is not open: use it as 'async with Client(url) as client:'"
+            )
+        return await pipeline.send(call, policy=policy)
+
+    def _url(self, path: str) -> str:
+        return self.server_url + path
+
+    def _credential(self, source: TokenSource) -> PooledCredential:
+        return PooledCredential(self._pool, source)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> ClientStats:
+        """A snapshot of what the client did: requests, token requests, retries, scheme, 429s."""
+        return self._stats.snapshot(self._scheme.scheme, self._scheme.confirmed)
+
+    async def ping(self) -> bool:
+        """Return True if the server answers ``/api2/ping/`` (no token needed).
+
+        Raises:
+            SeaTableError: the server is unreachable or answered with an error.
+        """
+        data = await self._send(Call("GET", self._url("/api2/ping/"), "/api2/ping/"))
+        return bool(data == "pong")
+
+    async def server_info(self) -> ServerInfo:
+        """Return the server's version and edition (no token needed).
+
+        A version below 4.0 pins the ``Token`` header scheme without any rejected request.
+
+        Raises:
+            ResponseFormatError: the answer lacks ``version``.
+        """
+        data = await self._send(Call("GET", self._url("/server-info/"), "/server-info/"))
+        version = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(version, str) or not version:
+            raise ResponseFormatError(
+                "the server-info answer has no version", method="GET", path="/server-info/"
+            )
+        edition = data.get("edition")
+        info = ServerInfo(version=version, edition=edition if isinstance(edition, str) else "")
+        self._server_info = info
+        self._scheme.pin_for_version(version)
+        return info
+
+    async def _known_version(self) -> tuple[int, ...]:
+        if self._server_info is None:
+            try:
+                await self.server_info()
+            except SeaTableError:
+                return ()
+        assert self._server_info is not None
+        return self._server_info.version_tuple
+
+    async def login(self, username: str, password: str, otp: str | None = None) -> Account:
+        """Obtain an Account-Token with username (or email) and password.
+
+        Args:
+            username: the login email or login id.
+            password: the password; it is sent once and never stored or logged.
+            otp: the current two-factor code, if the account has 2FA.
+
+        Returns:
+            An :class:`~seatable_async.Account` holding the new Account-Token.
+
+        Raises:
+            TwoFactorRequiredError: 2FA is on and ``otp`` is missing or wrong.
+            AuthenticationError: SeaTable refused the credentials (its message included).
+        """
+        from seatable_async.account import Account
+
+        if not isinstance(username, str) or not username.strip():
+            raise ConfigurationError("username must be a non-empty string")
+        if not isinstance(password, str) or not password:
+            raise ConfigurationError("password must be a non-empty string")
+        headers = {"X-SEAFILE-OTP": otp.strip()} if otp else None
+        path = "/api2/auth-token/"
+        try:
+            data = await self._send(
+                Call(
+                    "POST",
+                    self._url(path),
+                    path,
+                    form={"username": username.strip(), "password": password},
+                    headers=headers,
+                )
+            )
+        except BadRequestError as exc:
+            raise AuthenticationError(
+                exc.message, status=exc.status, method="POST", path=path, error_msg=exc.error_msg
+            ) from None
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token.strip():
+            raise ResponseFormatError("the login answer has no token", method="POST", path=path)
+        return Account(self, Secret(token, kind="Account-Token"))
+
+    def account(self, token: str) -> Account:
+        """Use an existing Account-Token.
+
+        Raises:
+            ConfigurationError: the token is empty or malformed.
+        """
+        from seatable_async.account import Account
+
+        return Account(self, Secret(token, kind="Account-Token"))
+
+    def base(self, api_token: str) -> Base:
+        """A base reached with its API-Token; its Base-Token is minted, shared and renewed.
+
+        Raises:
+            ConfigurationError: the token is empty or malformed.
+        """
+        from seatable_async.base import Base
+
+        secret = Secret(api_token, kind="API-Token")
+        source = ApiTokenSource(self.server_url, secret, self._send)
+        return Base(self, source, api_token=secret)
+
+    def external_base(self, link_or_token: str) -> Base:
+        """A read-only base reached through an external link (the full URL or its token).
+
+        Raises:
+            ConfigurationError: the link is empty or malformed.
+        """
+        from seatable_async.base import Base
+
+        token = _external_link_token(link_or_token)
+        link = Secret(token, kind="external link")
+        source = ExternalLinkSource(self.server_url, link, self._send)
+        return Base(self, source, read_only=True)
+
+    def _account_base(self, account_token: Secret, workspace_id: int, base_name: str) -> Base:
+        from seatable_async.base import Base
+
+        source = AccountBaseSource(
+            self.server_url, account_token, workspace_id, base_name, self._send
+        )
+        return Base(self, source, account_token=account_token)
+
+    def _account_credential(self, token: Secret) -> StaticCredential:
+        return StaticCredential("account", token)
+
+
+def _external_link_token(link_or_token: str) -> str:
+    if not isinstance(link_or_token, str) or not link_or_token.strip():
+        raise ConfigurationError("the external link is empty")
+    text = link_or_token.strip().rstrip("/")
+    if "://" in text:
+        marker = "/external-links/"
+        if marker not in text:
+            raise ConfigurationError(
+                "not an external link: expected …/dtable/external-links/<token>"
+            )
+        text = text.split(marker, 1)[1].split("?", 1)[0].split("#", 1)[0]
+        if text.startswith("custom/"):
+            text = text[len("custom/") :]
+    if not text or "/" in text:
+        raise ConfigurationError("not an external link: expected …/dtable/external-links/<token>")
+    return text

@@ -1,0 +1,202 @@
+"""The exception hierarchy.
+
+Every failure the SDK raises is a :class:`SeaTableError`. Errors carry the HTTP status, method,
+*path template* (``/api-gateway/api/v2/dtables/{base_uuid}/rows/``, never a URL with query
+string) and SeaTable's own message. They never carry headers, tokens, request bodies or raw
+HTML pages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seatable_async.bulk import ImportReport
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkImportError",
+    "ConfigurationError",
+    "InsecureConnectionError",
+    "MaybeAppliedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ResponseFormatError",
+    "SeaTableError",
+    "ServerError",
+    "TokenExpiredError",
+    "TransportError",
+    "TwoFactorRequiredError",
+]
+
+_MAX_MESSAGE = 300
+
+
+def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SeaTableError(Exception):
+    """Base class of every error raised by seatable-async.
+
+    Attributes:
+        message: a short, human-readable description (never contains secrets).
+        method: HTTP method of the failed request, when there was one.
+        path: path template of the failed request, when there was one.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
+        self.message = _short(message)
+        self.method = method
+        self.path = path
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}: " if self.method and self.path else ""
+        return f"{where}{self.message}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class ConfigurationError(SeaTableError, ValueError):
+    """Invalid arguments or configuration, detected before any request is sent."""
+
+
+class InsecureConnectionError(ConfigurationError):
+    """Plain ``http://`` to a host that is not loopback, without ``allow_insecure_http=True``."""
+
+
+class TransportError(SeaTableError):
+    """The request failed below HTTP: connection refused or reset, timeout, protocol error.
+
+    Attributes:
+        sent: False when the request provably never reached the server.
+    """
+
+    def __init__(
+        self, message: str, *, method: str | None = None, path: str | None = None, sent: bool = True
+    ):
+        super().__init__(message, method=method, path=path)
+        self.sent = sent
+
+
+class MaybeAppliedError(TransportError):
+    """A non-idempotent write failed after it may have reached the server.
+
+    The server may or may not have applied it; it was not replayed blindly. Reconcile (for
+    example by querying a key column) before sending it again. ``status`` is the HTTP status
+    when the failure was a 5xx answer, else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message, method=method, path=path, sent=True)
+        self.status = status
+
+
+class ResponseFormatError(SeaTableError):
+    """The server answered with a body the SDK cannot interpret (HTML, truncated JSON, …)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message, method=method, path=path)
+        self.status = status
+
+
+class APIError(SeaTableError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        error_msg: SeaTable's own message (``error_msg``, ``error_message``, ``detail`` or
+            ``non_field_errors``), or None when the body had none.
+        error_type: SeaTable's ``error_type`` when present.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str | None = None,
+        path: str | None = None,
+        error_msg: str | None = None,
+        error_type: str | None = None,
+    ):
+        super().__init__(message, method=method, path=path)
+        self.status = status
+        self.error_msg = error_msg
+        self.error_type = error_type
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path} -> " if self.method and self.path else ""
+        return f"{where}{self.status}: {self.message}"
+
+
+class BadRequestError(APIError):
+    """400: the server rejected the request's content."""
+
+
+class AuthenticationError(APIError):
+    """401, or a credential SeaTable refused (bad password, unknown or revoked token)."""
+
+
+class TokenExpiredError(AuthenticationError):
+    """A Base-Token was rejected as expired or invalid, and one re-mint did not help."""
+
+
+class TwoFactorRequiredError(AuthenticationError):
+    """Login needs a (valid) two-factor code: pass ``otp=`` to ``Client.login``."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the credential is valid but not allowed to do this (read-only token, not admin…)."""
+
+
+class NotFoundError(APIError):
+    """404: the workspace, base, table, row or token does not exist."""
+
+
+class RateLimitedError(APIError):
+    """429 after every retry: the server's rate limit was not lifted in time.
+
+    Attributes:
+        retry_after: seconds the server asked to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx from an idempotent request, after every retry."""
+
+
+class BulkImportError(SeaTableError):
+    """``Base.import_rows`` could not insert every row.
+
+    Attributes:
+        report: the :class:`~seatable_async.bulk.ImportReport` accounting for every row.
+    """
+
+    def __init__(self, message: str, report: ImportReport):
+        super().__init__(message)
+        self.report = report

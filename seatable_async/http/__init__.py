@@ -1,0 +1,1 @@
+"""The request machinery: pipeline, retry classification, rate limiter (the only httpx user)."""

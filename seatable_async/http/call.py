@@ -1,0 +1,93 @@
+"""What one API operation asks of the request pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+import attrs
+
+from seatable_async.auth.secret import Secret
+
+__all__ = ["Call", "Credential", "Lease", "StaticCredential"]
+
+ResponseKind = Literal["json", "text", "bytes", "none"]
+
+
+@attrs.frozen
+class Lease:
+    """A credential value handed to one attempt.
+
+    Attributes:
+        secret: the token to put in the ``Authorization`` header.
+        generation: which issue of the credential this is (Base-Tokens are renewed).
+    """
+
+    secret: Secret
+    generation: int = 0
+
+
+class Credential(Protocol):
+    """Where an attempt gets its token from, and what happens when the server refuses it."""
+
+    @property
+    def kind(self) -> str:
+        """``"account"``, ``"api"`` or ``"base"`` (used in messages and stats)."""
+        ...
+
+    async def acquire(self) -> Lease:
+        """Return the token to use now (may mint one)."""
+        ...
+
+    async def reject(self, lease: Lease) -> bool:
+        """The server refused ``lease``; return True if a replay with a new token is worthwhile."""
+        ...
+
+
+@attrs.frozen
+class StaticCredential:
+    """An Account-Token or API-Token: never renewed, so a refusal is final."""
+
+    kind: str
+    secret: Secret
+
+    async def acquire(self) -> Lease:
+        return Lease(self.secret)
+
+    async def reject(self, lease: Lease) -> bool:
+        return False
+
+
+@attrs.frozen
+class Call:
+    """One logical API operation, as the pipeline sends it (possibly several times).
+
+    Attributes:
+        method: HTTP method.
+        url: absolute URL without secrets.
+        template: path template for logs and errors, e.g. ``/api2/account/info/``.
+        credential: where the ``Authorization`` token comes from; None for public endpoints.
+        params, json, form, files, content, headers: what httpx sends.
+        idempotent: whether a request that may have reached the server can be replayed.
+        rate_key: the base whose rate budget this request spends, if any.
+        scheme_probe: a 403 ``Permission denied.`` here can mean "wrong header scheme"
+            (SeaTable's API-Token views before 4.0).
+        response: how to decode a successful body.
+        token_request: this call mints a Base-Token (counted in ``ClientStats``).
+    """
+
+    method: str
+    url: str
+    template: str
+    credential: Credential | None = None
+    params: Mapping[str, str | int | float | bool] | None = None
+    json: Any = None
+    form: Mapping[str, Any] | None = None
+    files: Any = None
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool = True
+    rate_key: str | None = None
+    scheme_probe: bool = False
+    response: ResponseKind = "json"
+    token_request: bool = False
