@@ -76,10 +76,15 @@ class _Attempts:
     retryable: BaseException | None = None
     cause: str = ""
     server_wait: float | None = None
-    rng: random.Random = attrs.field(factory=random.Random)
+    rng: random.Random | None = None
 
     def mark(self, exc: BaseException, cause: str, server_wait: float | None = None) -> None:
         self.retryable, self.cause, self.server_wait = exc, cause, server_wait
+
+    def uncount(self) -> None:
+        """Undo the count of a failure that is handed to tenacity a second time."""
+        if self.cause not in ("token", "scheme"):
+            self.counted -= 1
 
     def should_retry(self, exc: BaseException) -> bool:
         if isinstance(exc, _Replay):
@@ -138,6 +143,13 @@ class Pipeline:
             SeaTableError: the typed error of the last attempt.
         """
         state = _Attempts(call, policy or self._policy)
+        # Fast path: most calls succeed at once and never pay for building a retry loop.
+        try:
+            return await self._attempt(call, state, 1)
+        except Exception as exc:
+            if not state.should_retry(exc):
+                raise
+            first_failure: Exception | None = exc
         retrying = tenacity.AsyncRetrying(
             sleep=anyio.sleep,
             retry=tenacity.retry_if_exception(state.should_retry),
@@ -148,6 +160,12 @@ class Pipeline:
         )
         async for attempt in retrying:
             with attempt:
+                if first_failure is not None:
+                    # Hand the fast path's failure to tenacity as attempt 1, so waits, stop
+                    # conditions and logging treat it like any other attempt.
+                    failure, first_failure = first_failure, None
+                    state.uncount()
+                    raise failure
                 return await self._attempt(call, state, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity either returns or raises")
 
