@@ -17,6 +17,7 @@ from seatable_async.auth.sources import AccountBaseSource, ApiTokenSource, Exter
 from seatable_async.errors import (
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     ResponseFormatError,
     SeaTableError,
@@ -31,6 +32,7 @@ from seatable_async.models import ServerInfo
 
 if TYPE_CHECKING:
     from seatable_async.account import Account
+    from seatable_async.auth.store import FleetStore
     from seatable_async.base import Base
 
 __all__ = ["Client"]
@@ -59,6 +61,8 @@ class Client:
         transport: any ``httpx.AsyncBaseTransport`` (tests, the in-process emulator).
         verify: TLS verification setting passed to httpx (default: verify).
         refresh_timeout: seconds one Base-Token request may take while others wait for it.
+        store: shares Base-Tokens and rate budgets with other processes, e.g.
+            :class:`seatable_async.redis.RedisFleetStore` (default: this process only).
 
     Raises:
         ConfigurationError: invalid arguments (before any request).
@@ -77,6 +81,7 @@ class Client:
         transport: httpx.AsyncBaseTransport | None = None,
         verify: Any = True,
         refresh_timeout: float = 30.0,
+        store: FleetStore | None = None,
     ):
         self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or (
@@ -95,7 +100,7 @@ class Client:
         self._refresh_timeout = refresh_timeout
         self._scheme = SchemeState(auth_scheme)
         self._stats = StatsRecorder()
-        self._limiter = RateLimiter()
+        self._limiter = RateLimiter(store=store, spawn=self._spawn if store else None)
         self._http: httpx.AsyncClient | None = None
         self._pipeline: Pipeline | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
@@ -103,16 +108,19 @@ class Client:
             spawn=self._spawn,
             refresh_timeout=refresh_timeout,
             on_fetch=self._stats.token_fetched,
+            store=store,
         )
         self._server_info: ServerInfo | None = None
+        self._in_flight: set[anyio.CancelScope] = set()
+        self._closed = False
 
     def __repr__(self) -> str:
         state = "open" if self._http is not None else "closed"
         return f"<seatable_async.Client {self.server_url} ({state})>"
 
     async def __aenter__(self) -> Client:
-        if self._http is not None:
-            raise ConfigurationError("this Client is already open")
+        if self._http is not None or self._closed:
+            raise ConfigurationError("a Client can be opened once; create a new one")
         self._http = httpx.AsyncClient(
             transport=self._transport,
             timeout=httpx.Timeout(self._timeout, pool=None),
@@ -146,6 +154,9 @@ class Client:
     ) -> None:
         task_group, http = self._task_group, self._http
         self._task_group = None
+        self._closed = True
+        for scope in list(self._in_flight):
+            scope.cancel()
         try:
             if task_group is not None:
                 task_group.cancel_scope.cancel()
@@ -166,10 +177,26 @@ class Client:
     async def _send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
         pipeline = self._pipeline
         if pipeline is None:
+            if self._closed:
+                raise ClientClosedError(
+                    "the Client is closed", method=call.method, path=call.template
+                )
             raise ConfigurationError(
                 "the Client is not open: use it as 'async with Client(url) as client:'"
             )
-        return await pipeline.send(call, policy=policy)
+        # Closing the client cancels this scope, so operations started from tasks outside
+        # the client's block end promptly instead of using a closed connection pool.
+        with anyio.CancelScope() as scope:
+            self._in_flight.add(scope)
+            try:
+                return await pipeline.send(call, policy=policy)
+            finally:
+                self._in_flight.discard(scope)
+        raise ClientClosedError(
+            "the Client was closed while this request was in flight",
+            method=call.method,
+            path=call.template,
+        )
 
     def _url(self, path: str) -> str:
         return self.server_url + path

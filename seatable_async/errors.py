@@ -18,6 +18,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BulkImportError",
+    "ClientClosedError",
     "ConfigurationError",
     "InsecureConnectionError",
     "MaybeAppliedError",
@@ -65,6 +66,10 @@ class SeaTableError(Exception):
 
 class ConfigurationError(SeaTableError, ValueError):
     """Invalid arguments or configuration, detected before any request is sent."""
+
+
+class ClientClosedError(SeaTableError):
+    """The :class:`~seatable_async.Client` was closed while this operation was in flight."""
 
 
 class InsecureConnectionError(ConfigurationError):

@@ -29,7 +29,9 @@ __all__ = [
 Send = Callable[[Call], Awaitable[Any]]
 
 
-def parse_token_grant(data: Any, *, method: str, path: str, permission: str | None = None) -> BaseToken:
+def parse_token_grant(
+    data: Any, *, method: str, path: str, permission: str | None = None
+) -> BaseToken:
     """Read a Base-Token answer into a :class:`BaseToken`, or raise ``ResponseFormatError``."""
     if not isinstance(data, dict):
         raise ResponseFormatError(
@@ -161,6 +163,7 @@ class ExternalLinkSource:
         template = "/api/v2.1/external-link-tokens/{token}/access-token/"
         # The link token is part of the path by SeaTable's design; it is a read-only
         # capability, and the template (not the URL) is what logs and errors show.
-        path = f"/api/v2.1/external-link-tokens/{quote(self.link_token.get_secret(), safe='')}/access-token/"
+        link = quote(self.link_token.get_secret(), safe="")
+        path = f"/api/v2.1/external-link-tokens/{link}/access-token/"
         data = await self.send(Call("GET", self.server_url + path, template, token_request=True))
         return parse_token_grant(data, method="GET", path=template, permission="r")

@@ -128,9 +128,7 @@ class FakeSeaTable:
             return httpx.Response(401, json={"error_message": "invalid token"})
         try:
             # PyJWT truncates a float exp to whole seconds; compare precisely ourselves.
-            claims = jwt.decode(
-                token, SECRET, algorithms=["HS256"], options={"verify_exp": False}
-            )
+            claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
             if float(claims["exp"]) <= time.time():
                 self.rejected += 1
                 return httpx.Response(403, json={"error_message": "Token expired."})

@@ -22,8 +22,9 @@ POLICY = sa.RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_max=0.001, d
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -34,7 +35,9 @@ bodies = st.one_of(
         [
             b"",
             b"   ",
-            b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1>" + b"x" * 5000 + b"</body></html>",
+            b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1>"
+            + b"x" * 5000
+            + b"</body></html>",
             b'{"access_token": ',
             b'{"rows": "not a list"}',
             b'{"rows": [1, 2, 3]}',
@@ -63,13 +66,18 @@ def _classify(exc: BaseException) -> None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(status=statuses, body=bodies, content_type=content_types, target=st.sampled_from(
-    ["token", "rows", "sql", "append", "ping", "info"]
-))
+@given(
+    status=statuses,
+    body=bodies,
+    content_type=content_types,
+    target=st.sampled_from(["token", "rows", "sql", "append", "ping", "info"]),
+)
 def test_any_answer_yields_a_value_or_a_typed_error(
     status: int, body: bytes, content_type: str, target: str
 ) -> None:
-    good_token = jwt.encode({"exp": 4_000_000_000, "dtable_uuid": UUID}, "k" * 32, algorithm="HS256")
+    good_token = jwt.encode(
+        {"exp": 4_000_000_000, "dtable_uuid": UUID}, "k" * 32, algorithm="HS256"
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -114,8 +122,12 @@ def test_any_answer_yields_a_value_or_a_typed_error(
         {"dtable_uuid": UUID},  # no access_token
         {"access_token": "", "dtable_uuid": UUID},
         {"access_token": 42, "dtable_uuid": UUID},
-        {"access_token": "x.y.z", "dtable_uuid": UUID, "use_api_gateway": False,
-         "dtable_server": ["not", "a", "string"]},
+        {
+            "access_token": "x.y.z",
+            "dtable_uuid": UUID,
+            "use_api_gateway": False,
+            "dtable_server": ["not", "a", "string"],
+        },
         {"access_token": "x.y.z"},  # no dtable_uuid
         ["a", "list"],
         "a string",
@@ -132,9 +144,13 @@ async def test_malformed_token_answers_raise_response_format_error(answer: Any) 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("raw", ["not-a-jwt-at-all", None])
-async def test_token_without_exp_gets_three_days_and_is_renewed_on_rejection(raw: str | None) -> None:
+async def test_token_without_exp_gets_three_days_and_is_renewed_on_rejection(
+    raw: str | None,
+) -> None:
     fake = FakeSeaTable()
-    opaque = raw or jwt.encode({"dtable_uuid": UUID, "permission": "rw"}, "k" * 32, algorithm="HS256")
+    opaque = raw or jwt.encode(
+        {"dtable_uuid": UUID, "permission": "rw"}, "k" * 32, algorithm="HS256"
+    )
     state = {"minted": 0}
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -21,7 +21,7 @@ URL = "http://127.0.0.1"
 
 def test_secret_hides_itself_everywhere() -> None:
     secret = Secret("s3cr3t-value-1234567890")
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % secret):
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % (secret,))  # noqa: UP031:
         assert "s3cr3t" not in text
     assert secret.get_secret() == "s3cr3t-value-1234567890"
     assert "s3cr3t" not in secret.fingerprint
@@ -94,8 +94,16 @@ def test_plain_http_to_remote_host_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "cloud.seatable.io", "ftp://x.io", "https://", "https://u:p@x.io", "https://x.io/?a=1",
-            "https://x.io:99999"],
+    "url",
+    [
+        "",
+        "cloud.seatable.io",
+        "ftp://x.io",
+        "https://",
+        "https://u:p@x.io",
+        "https://x.io/?a=1",
+        "https://x.io:99999",
+    ],
 )
 def test_malformed_server_urls(url: str) -> None:
     with pytest.raises(sa.ConfigurationError):

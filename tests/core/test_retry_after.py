@@ -52,8 +52,13 @@ def test_backoff_is_jittered_exponential_and_capped() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_attempts": 0}, {"max_attempts": 1.5}, {"deadline": -1}, {"backoff_base": 0},
-     {"max_server_wait": float("inf")}],
+    [
+        {"max_attempts": 0},
+        {"max_attempts": 1.5},
+        {"deadline": -1},
+        {"backoff_base": 0},
+        {"max_server_wait": float("inf")},
+    ],
 )
 def test_retry_policy_rejects_nonsense(kwargs: dict[str, float]) -> None:
     from seatable_async.errors import ConfigurationError

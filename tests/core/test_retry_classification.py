@@ -17,7 +17,9 @@ URL = "http://127.0.0.1"
 FAST = sa.RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_max=0.002, rate_limit_wait=0.001)
 
 
-def once(predicate: Callable[[httpx.Request], bool], make: Callable[[httpx.Request], httpx.Response]):
+def once(
+    predicate: Callable[[httpx.Request], bool], make: Callable[[httpx.Request], httpx.Response]
+):
     def step(request: httpx.Request) -> httpx.Response | None:
         return make(request) if predicate(request) else None
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.anyio
 URL = "http://127.0.0.1"
 
 
-async def test_old_server_sees_exactly_one_bearer_rejection(caplog: pytest.LogCaptureFixture) -> None:
+async def test_old_server_sees_exactly_one_bearer_rejection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     fake = FakeSeaTable(bearer_ok=False)
     with caplog.at_level(logging.WARNING, logger="seatable_async"):
         async with sa.Client(URL, transport=fake.transport()) as client:

@@ -1,0 +1,64 @@
+"""SeaTable emulator: an in-process (or loopback) stand-in for a SeaTable server.
+
+Use it like moto for AWS::
+
+    emu = Emulator(version="6.0")
+    emu.add_user("alice@example.com", "pw")
+    base = emu.add_base(owner="alice@example.com", name="Demo",
+                        tables={"Table1": {"Name": "text", "Age": "number"}})
+    token = emu.add_api_token(base)
+    async with httpx.AsyncClient(transport=emu.transport(), base_url="http://seatable.test") as c:
+        ...
+    async with emu.serve() as url: ...            # real HTTP (uvicorn), asyncio or trio caller
+
+Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"):
+
+* ``/api2/ping/``, ``/server-info/`` (version "x.y.10"), ``/api2/auth/ping/``;
+  ``/dtable-server/ping/`` and ``/dtable-db/ping`` below 6.0; ``/api-gateway/api/v2/ping`` from 4.4.
+* ``Authorization: Token`` everywhere, ``Bearer`` from 4.0. Before 4.0 a Bearer header counts as
+  no credentials: API-Token views → 403 ``{"error_msg": "Permission denied."}``, Account-Token
+  views → 401 ``{"detail": "Authentication credentials were not provided."}``, base operations →
+  401 ``{"error_msg": "Token invalid."}`` (our choice; undocumented upstream).
+* Login ``/api2/auth-token/`` (form or JSON, 2FA via ``X-SEAFILE-OTP``), account info,
+  workspaces, create/delete base, related users, team-admin users/bases/group members,
+  system-admin users/bases/organizations/sysinfo.
+* API-Tokens CRUD, temporary API-Token (1 h JWT, app "scripts"), the three Base-Token flows
+  with the per-version response fields (6.0: exactly the 7 measured fields).
+* Base-Tokens are HS256 JWTs (claims exp, iat, dtable_uuid, permission, app_name, username).
+  Rejections (counted in ``stats.rejected_tokens``):
+  gateway → 403 ``{"error_message": "invalid token"}`` for missing, garbage, wrong-base AND
+  expired tokens (the reference documents no separate expiry answer);
+  legacy dtable-server / dtable-db → 403 ``{"error_msg": "Token expired."}`` when expired,
+  403 ``{"error_msg": "Permission denied."}`` when missing/garbage/wrong base.
+  Writes with a read-only token → 403 "You don't have permission to perform this operation
+  on this base." (``error_message`` on the gateway, ``error_msg`` on legacy).
+* Gateway (4.4+) metadata, rows list/append/update/delete, get row, SQL (``/sql`` and
+  ``/sql/``); legacy dtable-server rows/batch routes and dtable-db SQL (below 6.0).
+  Caps: list ≤1000 (larger ``limit`` is clamped), append/update ≤1000 and delete ≤10,000
+  (over → 400). SQL runs on SQLite: default LIMIT 100, max 10,000; ``parameters`` from 5.0
+  (ignored before); gateway errors 400 ``error_message``, dtable-db errors 200
+  ``{"success": false, "error_message": ...}``. ``redirect_legacy=True`` answers legacy
+  list-rows / get-row / SQL with 302 to the gateway (Cloud 5.x behaviour).
+* Files: upload link, multipart upload (``name(1).ext`` on clash), download link + download,
+  delete asset (6.0). Links expire after an hour of emulator time.
+* Rate limit ``(n, seconds)`` per base on base operations, fixed windows aligned to the Unix
+  clock; 429 with an empty body. Gateway responses carry ``x-powered-by:
+  SeaTable-Api-Gateway`` and, when a rate limit is configured, ``x-ratelimit-limit/-remaining/
+  -reset``; legacy responses carry none.
+* Faults (:class:`Faults`): deterministic 429 / 5xx / connection reset / lost response.
+* ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
+
+Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,
+groups API, snapshots, Socket.IO, big-data archive, select-option and date normalisation,
+custom asset folders, DRF throttling on account endpoints, quota-based permission downgrades.
+"""
+
+from __future__ import annotations
+
+from ._emulator import Emulator
+from ._faults import Faults
+from ._server import serve_forever
+from ._state import Base, User
+from ._stats import EmulatorStats
+
+__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "User", "serve_forever"]

@@ -1,0 +1,34 @@
+"""``python -m seatable_async.emulator``: serve the emulator with a seeded demo account."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._emulator import VERSIONS
+from ._server import serve_forever
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m seatable_async.emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 = a free port")
+    parser.add_argument("--version", default="6.0", choices=VERSIONS)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--rate-limit", default=None, help="N/SECONDS, e.g. 100/60")
+    parser.add_argument("--token-ttl", type=float, default=3 * 86400)
+    parser.add_argument("--redirect-legacy", action="store_true")
+    args = parser.parse_args(argv)
+    kwargs: dict[str, Any] = {
+        "latency": args.latency,
+        "token_ttl": args.token_ttl,
+        "redirect_legacy": args.redirect_legacy,
+    }
+    if args.rate_limit:
+        n, _, seconds = args.rate_limit.partition("/")
+        kwargs["rate_limit"] = (int(n), float(seconds or 60))
+    serve_forever(host=args.host, port=args.port, version=args.version, **kwargs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The ASGI application: routing, latency, faults, rate limits, stats, error safety net."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import anyio
+
+from . import _control, _files, _routes_account, _routes_base, _routes_tokens
+from ._http import (
+    HTTPError,
+    Receive,
+    Request,
+    Response,
+    Router,
+    Scope,
+    Send,
+    empty_response,
+    json_response,
+)
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+log = logging.getLogger("seatable_async.emulator")
+
+BASE_FAMILIES = frozenset({"gateway", "legacy"})
+_POWERED = (b"x-powered-by", b"SeaTable-Api-Gateway")
+
+
+class ConnectionDropped(Exception):
+    """Raised after ``http.response.start`` to make the server drop the connection."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class EmulatorApp:
+    """ASGI callable serving one :class:`~seatable_async.emulator.Emulator`."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self.router = Router()
+        version = emu.version_tuple
+        _routes_account.register(self.router, version)
+        _routes_tokens.register(self.router, version)
+        _routes_base.register(self.router, version)
+        _files.register(self.router, version)
+        if emu.control:
+            _control.register(self.router)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        emu = self.emu
+        stats = emu.stats
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        raw_path = raw_path.split(b"?", 1)[0]
+        method = scope["method"]
+        route, params, known = self.router.match(raw_path, method)
+        name = route.name if route is not None else ("method_not_allowed" if known else "unknown")
+        stats.count("requests", name)
+        req = Request(emu, scope, receive, raw_path.decode("latin-1"))
+        req.params = params
+        if emu.latency > 0:
+            await anyio.sleep(emu.latency)
+        family = route.family if route is not None else ""
+        is_base = family in BASE_FAMILIES
+        headers: list[tuple[bytes, bytes]] = []
+        if family == "gateway":
+            headers.append(_POWERED)
+        fault: str | None = None
+        injector = emu.injector
+        if injector is not None and (
+            is_base or (family == "token" and injector.faults.token_endpoints)
+        ):
+            fault, status, jitter = injector.draw()
+            if jitter:
+                await anyio.sleep(jitter)
+            if fault is not None:
+                stats.count("faults", fault)
+            if fault == "429":
+                await self._send(send, empty_response(429), headers)
+                return
+            if fault == "5xx":
+                body = {
+                    500: b'{"error_msg":"Internal Server Error"}',
+                    502: b"Bad Gateway",
+                    503: b"Service Unavailable",
+                }[status]
+                ctype = b"application/json" if status == 500 else b"text/plain"
+                await self._send(send, Response(status, body, ctype), headers)
+                return
+            if fault == "reset":
+                await self._drop(send, fault)
+        if is_base and emu.rate_limit is not None:
+            limit, seconds = emu.rate_limit
+            allowed, remaining, reset = emu.limiter.hit(
+                params.get("uuid", ""), limit, seconds, emu.now()
+            )
+            if family == "gateway":
+                headers += [
+                    (b"x-ratelimit-limit", str(limit).encode()),
+                    (b"x-ratelimit-remaining", str(remaining).encode()),
+                    (b"x-ratelimit-reset", str(reset).encode()),
+                ]
+            if not allowed:
+                stats.add("rate_limited")
+                await self._send(send, empty_response(429), headers)
+                return
+        if route is None:
+            response = (
+                json_response({"detail": f'Method "{method}" not allowed.'}, 405)
+                if known
+                else json_response({"error_msg": "Not found."}, 404)
+            )
+        else:
+            try:
+                response = await route.handler(req)
+            except HTTPError as exc:
+                response = exc.response
+            except (ValueError, TypeError, KeyError, AttributeError, UnicodeError):
+                log.debug("bad request on %s", name, exc_info=True)
+                response = json_response({"error_msg": "params invalid"}, 400)
+            except Exception:
+                log.exception("emulator handler %s failed", name)
+                response = json_response({"error_msg": "Internal Server Error"}, 500)
+        if fault == "lost":
+            await self._drop(send, fault)
+        await self._send(send, response, headers)
+
+    async def _send(self, send: Send, response: Response, extra: list[tuple[bytes, bytes]]) -> None:
+        self.emu.stats.count("statuses", response.status)
+        headers = [(b"content-length", str(len(response.body)).encode())]
+        if response.content_type is not None:
+            headers.append((b"content-type", response.content_type))
+        headers += response.headers
+        headers += extra
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _drop(self, send: Send, kind: str) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"1000")],
+            }
+        )
+        raise ConnectionDropped(kind)

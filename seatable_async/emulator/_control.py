@@ -1,0 +1,73 @@
+"""Loopback control endpoints (``Emulator(control=True)``) for out-of-process use.
+
+``GET /_emulator/stats``, ``POST /_emulator/bases`` ``{"name", "tables", "owner"?}``,
+``POST /_emulator/config`` ``{"latency"?, "rate_limit"? [n, s] | null, "token_ttl"?,
+"faults"? {...} | null, "advance"? seconds}``, ``GET /_emulator/rows/{uuid}/{table}``.
+No authentication: only ever bind a control-enabled emulator to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from ._faults import Faults
+from ._http import Request, Response, Router, error_msg, json_response
+
+
+async def stats(req: Request) -> Response:
+    if req.method == "DELETE":
+        req.emu.stats.reset()
+    return json_response(req.emu.stats.as_dict())
+
+
+async def create_base(req: Request) -> Response:
+    emu = req.emu
+    data = await req.json_object()
+    name = data.get("name")
+    tables = data.get("tables")
+    owner = data.get("owner") or "demo@example.com"
+    if not isinstance(name, str) or not name or not isinstance(owner, str):
+        raise error_msg(400, "name invalid.")
+    if tables is not None and not (
+        isinstance(tables, dict) and all(isinstance(v, dict) for v in tables.values())
+    ):
+        raise error_msg(400, "tables invalid.")
+    try:
+        base = emu.add_base(owner, name, tables)
+    except ValueError as exc:
+        raise error_msg(400, str(exc)) from None
+    token = emu.add_api_token(base, "control", "rw")
+    return json_response({"uuid": base.uuid, "workspace_id": base.workspace_id, "api_token": token})
+
+
+async def config(req: Request) -> Response:
+    emu = req.emu
+    data = await req.json_object()
+    try:
+        if "latency" in data:
+            emu.latency = float(data["latency"])
+        if "token_ttl" in data:
+            emu.token_ttl = float(data["token_ttl"])
+        if "rate_limit" in data:
+            rl = data["rate_limit"]
+            emu.rate_limit = None if rl is None else (int(rl[0]), float(rl[1]))
+        if "faults" in data:
+            f = data["faults"]
+            emu.faults = None if f is None else Faults(**f)
+        if "advance" in data:
+            emu.advance(float(data["advance"]))
+    except (TypeError, ValueError, IndexError) as exc:
+        raise error_msg(400, f"config invalid: {exc}") from None
+    return json_response({"success": True})
+
+
+async def rows(req: Request) -> Response:
+    try:
+        return json_response({"rows": req.emu.rows(req.params["uuid"], req.params["table"])})
+    except KeyError:
+        raise error_msg(404, "not found.") from None
+
+
+def register(router: Router) -> None:
+    router.add("control.stats", "GET DELETE", "/_emulator/stats", "control", stats)
+    router.add("control.bases", "POST", "/_emulator/bases", "control", create_base)
+    router.add("control.config", "POST", "/_emulator/config", "control", config)
+    router.add("control.rows", "GET", "/_emulator/rows/{uuid}/{table}", "control", rows)

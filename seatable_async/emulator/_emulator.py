@@ -1,0 +1,234 @@
+"""The :class:`Emulator` object: configuration, state, token minting, ASGI app, servers."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._faults import FaultInjector, Faults
+from ._jwt import TokenCodec
+from ._ratelimit import RateLimiter
+from ._state import ApiToken, Base, State, User, new_token
+from ._stats import EmulatorStats
+
+if TYPE_CHECKING:
+    import httpx
+
+VERSIONS = ("3.5", "4.0", "4.4", "5.0", "6.0")
+
+
+class Emulator:
+    """An in-memory SeaTable server (see the package docstring for coverage per version).
+
+    ``version``: "3.5" | "4.0" | "4.4" | "5.0" | "6.0" (fixed). ``token_ttl``: Base-Token
+    lifetime in seconds. ``latency``: seconds added to every response. ``rate_limit``:
+    ``(requests, seconds)`` per base for base operations. ``faults``: a :class:`Faults`.
+    ``db_path``: a directory for one SQLite file per base (default: in memory).
+    ``redirect_legacy``: answer legacy list-rows / get-row / SQL with 302 to the gateway.
+    ``control``: enable the loopback ``/_emulator/...`` endpoints. ``clock``: a wall-clock
+    callable (default ``time.time``); :meth:`advance` adds an offset to it.
+    ``token_ttl``, ``latency``, ``rate_limit`` and ``faults`` may be reassigned at any time.
+    """
+
+    def __init__(
+        self,
+        version: str = "6.0",
+        token_ttl: float = 3 * 86400,
+        latency: float = 0.0,
+        rate_limit: tuple[int, float] | None = None,
+        faults: Faults | None = None,
+        db_path: str | Path | None = None,
+        redirect_legacy: bool = False,
+        *,
+        control: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"version must be one of {VERSIONS}, not {version!r}")
+        self._version = version
+        self.version_tuple: tuple[int, int] = (int(version[0]), int(version[2]))
+        self.full_version = f"{version}.10"
+        self.token_ttl = token_ttl
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.redirect_legacy = redirect_legacy
+        self.control = control
+        self._clock = clock or time.time
+        self._offset = 0.0
+        self.stats = EmulatorStats()
+        self.state = State(self.now, db_path)
+        self.codec = TokenCodec()
+        self.temp_codec = TokenCodec()
+        self.limiter = RateLimiter()
+        self._faults: Faults | None = None
+        self.injector: FaultInjector | None = None
+        self.faults = faults
+        self.upload_links: dict[str, tuple[str, float]] = {}
+        self.download_links: dict[str, tuple[str, str, float]] = {}
+        self._app: Any = None
+
+    # ---- configuration -------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """The emulated SeaTable version (fixed at construction)."""
+        return self._version
+
+    @property
+    def faults(self) -> Faults | None:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults | None) -> None:
+        """Setting faults restarts the deterministic random sequence from its seed."""
+        self._faults = value
+        self.injector = FaultInjector(value) if value is not None else None
+
+    @property
+    def has_gateway(self) -> bool:
+        return self.version_tuple >= (4, 4)
+
+    @property
+    def has_legacy(self) -> bool:
+        return self.version_tuple < (6, 0)
+
+    # ---- clock ---------------------------------------------------------------------
+    def now(self) -> float:
+        """The emulator's wall clock (Unix seconds), moved by :meth:`advance`."""
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator clock forward (token expiry, rate windows, link expiry)."""
+        self._offset += seconds
+
+    # ---- seeding -------------------------------------------------------------------
+    def add_user(
+        self,
+        login: str,
+        password: str,
+        role: str = "user",
+        otp: str | None = None,
+        *,
+        org_id: int | None = None,
+        name: str | None = None,
+    ) -> User:
+        """Create a user; ``role`` is "user", "team_admin" (gets its own org) or "system_admin"."""
+        return self.state.add_user(login, password, role, otp, org_id, name)
+
+    def add_base(
+        self,
+        owner: str,
+        name: str,
+        tables: dict[str, dict[str, str]] | None = None,
+    ) -> Base:
+        """Create a base in the owner's personal workspace (owner by login or internal email;
+        created with password "password" if unknown). ``tables``: name → {column: type}."""
+        user = self.state.find_user(owner) or self.add_user(owner, "password")
+        return self.state.add_base(user, name, tables)
+
+    def add_api_token(self, base: Base, app_name: str = "app", permission: str = "rw") -> str:
+        """Create an API-Token for ``base``; returns the 40-char token."""
+        if permission not in ("r", "rw"):
+            raise ValueError("permission must be 'r' or 'rw'")
+        with self.state.lock:
+            if any(
+                t.base_uuid == base.uuid and t.app_name == app_name
+                for t in self.state.api_tokens.values()
+            ):
+                raise ValueError(f"api token {app_name!r} exists")
+            token = new_token()
+            now = self.now()
+            self.state.api_tokens[token] = ApiToken(
+                token, base.uuid, app_name, permission, base.owner, now, now
+            )
+        return token
+
+    def add_external_link(self, base: Base) -> str:
+        """Create an external link; returns its token (read-only Base-Tokens)."""
+        token = secrets.token_hex(10)
+        with self.state.lock:
+            self.state.external_links[token] = base.uuid
+        return token
+
+    def add_group(self, name: str, org_id: int | None = None, members: Iterable[str] = ()) -> int:
+        """Create a group (optionally in a team); returns its id."""
+        from ._state import Group
+
+        with self.state.lock:
+            group = Group(self.state.next_id("group"), name, org_id)
+            for m in members:
+                user = self.state.find_user(m)
+                if user is not None:
+                    group.members.append(user.email)
+            self.state.groups[group.id] = group
+            return group.id
+
+    def rows(self, base: Base | str, table: str) -> list[dict[str, Any]]:
+        """The stored rows of ``table``, keyed by column name, plus ``_id`` and system columns."""
+        b = self.state.bases[base if isinstance(base, str) else base.uuid]
+        t = b.table(table)
+        if t is None:
+            raise KeyError(table)
+        return self.state.select_rows(b, t)
+
+    # ---- tokens --------------------------------------------------------------------
+    def mint_base_token(
+        self, base: Base, permission: str, app_name: str = "", username: str = ""
+    ) -> str:
+        """A Base-Token (HS256 JWT) valid for ``token_ttl`` seconds from ``now()``."""
+        now = self.now()
+        ttl = self.token_ttl
+        exp: float = int(now + ttl) if ttl >= 60 else now + ttl
+        claims = {
+            "exp": exp,
+            "iat": int(now),
+            "dtable_uuid": base.uuid,
+            "permission": permission,
+            "app_name": app_name,
+            "username": username,
+        }
+        return self.codec.encode(claims)
+
+    def mint_temp_api_token(self, base: Base, username: str) -> str:
+        return self.temp_codec.encode(
+            {"username": username, "dtable_uuid": base.uuid, "exp": self.now() + 3600}
+        )
+
+    # ---- serving -------------------------------------------------------------------
+    @property
+    def app(self) -> Any:
+        """The ASGI application."""
+        if self._app is None:
+            from ._app import EmulatorApp
+
+            self._app = EmulatorApp(self)
+        return self._app
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport into :attr:`app` that maps dropped connections to httpx errors."""
+        from ._server import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    @contextlib.contextmanager
+    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Run uvicorn in a background thread; yields ``http://host:port``."""
+        from ._server import serve_in_thread
+
+        with serve_in_thread(self, host, port) as url:
+            yield url
+
+    @contextlib.asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Async form of :meth:`serve_in_thread` (works on asyncio and trio)."""
+        import anyio.to_thread
+
+        cm = self.serve_in_thread(host, port)
+        url = await anyio.to_thread.run_sync(cm.__enter__)
+        try:
+            yield url
+        finally:
+            await anyio.to_thread.run_sync(cm.__exit__, None, None, None)

@@ -1,0 +1,226 @@
+"""Minimal request/response plumbing and the path router used by the emulator's ASGI app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from attrs import define, field
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+JSON_CT = b"application/json"
+
+
+@define
+class Response:
+    """An HTTP response as the emulator will send it."""
+
+    status: int
+    body: bytes = b""
+    content_type: bytes | None = JSON_CT
+    headers: list[tuple[bytes, bytes]] = field(factory=list)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON response with compact, ASCII-safe encoding."""
+    return Response(status, json.dumps(data, separators=(",", ":")).encode())
+
+
+def empty_response(status: int) -> Response:
+    """A response without body (e.g. 429 from the rate limiter)."""
+    return Response(status, b"", None)
+
+
+class HTTPError(Exception):
+    """Raised by handlers to answer with an error response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+    @classmethod
+    def json(cls, status: int, data: Any) -> HTTPError:
+        return cls(json_response(data, status))
+
+
+def error_msg(status: int, msg: str) -> HTTPError:
+    """dtable-web style error: ``{"error_msg": msg}``."""
+    return HTTPError.json(status, {"error_msg": msg})
+
+
+def error_message(status: int, msg: str) -> HTTPError:
+    """API-gateway style error: ``{"error_message": msg}``."""
+    return HTTPError.json(status, {"error_message": msg})
+
+
+class Request:
+    """The parts of an ASGI request a handler needs."""
+
+    __slots__ = (
+        "_body",
+        "_receive",
+        "emu",
+        "headers",
+        "method",
+        "params",
+        "path",
+        "query",
+        "scope",
+    )
+
+    def __init__(self, emu: Emulator, scope: Scope, receive: Receive, path: str) -> None:
+        self.emu = emu
+        self.scope = scope
+        self._receive = receive
+        self.method: str = scope["method"]
+        self.path = path
+        self.params: dict[str, str] = {}
+        self.headers: dict[str, str] = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
+        qs = scope.get("query_string", b"").decode("latin-1")
+        self.query: dict[str, str] = dict(parse_qsl(qs, keep_blank_values=True))
+        self._body: bytes | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host[:port]`` as the client addressed the server."""
+        scheme = self.scope.get("scheme", "http")
+        host = self.headers.get("host")
+        if not host:
+            server = self.scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scheme}://{host}"
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            chunks: list[bytes] = []
+            more = True
+            while more:
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    break
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self, *, required: bool = True) -> Any:
+        """The JSON body; 400 ``{"error_msg": "params invalid"}`` style error when malformed."""
+        raw = await self.body()
+        if not raw.strip():
+            if required:
+                raise error_msg(400, "request body is empty.")
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise error_msg(400, "request body is not valid JSON.") from None
+
+    async def json_object(self) -> dict[str, Any]:
+        data = await self.json()
+        if not isinstance(data, dict):
+            raise error_msg(400, "request body must be a JSON object.")
+        return data
+
+    async def form(self) -> dict[str, Any]:
+        """Form fields (urlencoded or multipart); files come back as (filename, bytes)."""
+        from starlette.datastructures import UploadFile
+        from starlette.requests import Request as StarletteRequest
+
+        body = await self.body()
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        sreq = StarletteRequest(self.scope, replay)
+        try:
+            form = await sreq.form()
+        except Exception:
+            raise error_msg(400, "request body is not a valid form.") from None
+        out: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                out[key] = (value.filename or "file", await value.read())
+            elif key in out and isinstance(out[key], list):
+                out[key].append(value)
+            elif key in out:
+                out[key] = [out[key], value]
+            else:
+                out[key] = value
+        await form.close()
+        return out
+
+    async def data(self) -> dict[str, Any]:
+        """JSON object or form fields, by content type (dtable-web accepts both)."""
+        ctype = self.headers.get("content-type", "")
+        if "json" in ctype:
+            raw = await self.body()
+            if not raw.strip():
+                return {}
+            return await self.json_object()
+        if "form" in ctype:
+            return await self.form()
+        raw = await self.body()
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        if not isinstance(data, dict):
+            raise error_msg(400, "request body must be a JSON object.")
+        return data
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@define
+class Route:
+    """One route: methods, path pattern (``{name}`` segments capture), family, handler."""
+
+    name: str
+    methods: frozenset[str]
+    pattern: tuple[str, ...]
+    family: str
+    handler: Handler
+
+
+class Router:
+    """Matches decoded path segments; ``%2F`` inside a segment stays inside that segment."""
+
+    def __init__(self) -> None:
+        self._by_len: dict[int, list[Route]] = {}
+
+    def add(self, name: str, methods: str, path: str, family: str, handler: Handler) -> None:
+        pattern = tuple(s for s in path.strip("/").split("/") if s)
+        route = Route(name, frozenset(methods.split()), pattern, family, handler)
+        self._by_len.setdefault(len(pattern), []).append(route)
+
+    def match(self, raw_path: bytes, method: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, params, path_known): the first route matching path and method."""
+        text = raw_path.decode("latin-1")
+        segments = [unquote(s) for s in text.strip("/").split("/") if s]
+        path_known = False
+        for route in self._by_len.get(len(segments), ()):
+            captured: dict[str, str] = {}
+            for pat, seg in zip(route.pattern, segments, strict=False):
+                if pat[0] == "{":
+                    captured[pat[1:-1]] = seg
+                elif pat != seg:
+                    break
+            else:
+                if method in route.methods:
+                    return route, captured, True
+                path_known = True
+        return None, {}, path_known

@@ -1,0 +1,326 @@
+"""Base operations: API gateway (4.4+) and legacy dtable-server / dtable-db (< 6.0)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._auth import base_access
+from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
+from ._sql import SqlError, run_sql
+from ._state import Base, Table
+
+MAX_LIST = 1000
+MAX_WRITE = 1000
+MAX_DELETE = 10_000
+_TRUE = ("true", "True", "1", "TRUE")
+
+
+def _err(family: str, status: int, msg: str) -> HTTPError:
+    return error_message(status, msg) if family == "gateway" else error_msg(status, msg)
+
+
+def _table(family: str, base: Base, name: Any, table_id: Any = None) -> Table:
+    if (not isinstance(name, str) or not name) and isinstance(table_id, str):
+        name = table_id
+    if not isinstance(name, str) or not name:
+        raise _err(family, 400, "table_name invalid.")
+    table = base.table(name)
+    if table is None:
+        raise _err(family, 404, "table not found")
+    return table
+
+
+def _int(family: str, value: str | None, default: int, name: str) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        result = int(str(value))
+    except ValueError:
+        raise _err(family, 400, f"{name} invalid.") from None
+    if result < 0:
+        raise _err(family, 400, f"{name} invalid.")
+    return result
+
+
+def _check_view(family: str, view: str | None) -> None:
+    if view and view not in ("Default View", "0000"):
+        raise _err(family, 404, "view not found")
+
+
+def gateway_row(table: Table, row: dict[str, Any], convert_keys: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "_id": row["_id"],
+        "_ctime": row["_ctime"],
+        "_mtime": row["_mtime"],
+        "_creator": row["_creator"],
+        "_last_modifier": row["_last_modifier"],
+        "_archived": False,
+        "_locked": None,
+        "_locked_by": None,
+    }
+    for col in table.columns:
+        out[col.name if convert_keys else col.key] = row.get(col.name)
+    return out
+
+
+def legacy_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "_id": row["_id"],
+        "_ctime": row["_ctime"],
+        "_mtime": row["_mtime"],
+        "_creator": row["_creator"],
+        "_last_modifier": row["_last_modifier"],
+    }
+    for col in table.columns:
+        value = row.get(col.name)
+        if value is not None:
+            out[col.name] = value
+    return out
+
+
+def _rows_list(family: str, data: dict[str, Any], key: str, cap: int) -> list[Any]:
+    rows = data.get(key)
+    if not isinstance(rows, list):
+        raise _err(family, 400, f"{key} invalid.")
+    if len(rows) > cap:
+        raise _err(family, 400, f"Number of {key} exceeds the limit of {cap}.")
+    return rows
+
+
+def _row_dicts(family: str, rows: list[Any]) -> list[dict[str, Any]]:
+    if not all(isinstance(r, dict) for r in rows):
+        raise _err(family, 400, "rows invalid.")
+    return rows
+
+
+def _updates(family: str, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for u in _rows_list(family, data, "updates", MAX_WRITE):
+        if (
+            not isinstance(u, dict)
+            or not isinstance(u.get("row_id"), str)
+            or not isinstance(u.get("row"), dict)
+        ):
+            raise _err(family, 400, "updates invalid.")
+        out.append((u["row_id"], u["row"]))
+    return out
+
+
+def _who(claims: dict[str, Any]) -> str:
+    return str(claims.get("username") or claims.get("app_name") or "")
+
+
+async def metadata(req: Request, family: str) -> Response:
+    base, _ = base_access(req, family, req.params["uuid"], write=False)
+    return json_response(
+        {
+            "metadata": {
+                "tables": [t.as_dict() for t in base.tables],
+                "version": base.version,
+                "format_version": 7,
+                "settings": {},
+            }
+        }
+    )
+
+
+def _redirect(req: Request, suffix: str) -> Response:
+    qs = req.scope.get("query_string", b"").decode("latin-1")
+    target = f"{req.base_url}/api-gateway/api/v2/dtables/{req.params['uuid']}/{suffix}"
+    if qs:
+        target += "?" + qs
+    return Response(302, b"", None, [(b"location", target.encode())])
+
+
+async def list_rows(req: Request, family: str) -> Response:
+    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+        return _redirect(req, "rows/")
+    base, _ = base_access(req, family, req.params["uuid"], write=False)
+    q = req.query
+    table = _table(family, base, q.get("table_name"), q.get("table_id"))
+    _check_view(family, q.get("view_name"))
+    start = _int(family, q.get("start"), 0, "start")
+    limit = min(_int(family, q.get("limit"), MAX_LIST, "limit"), MAX_LIST)
+    order_by = q.get("order_by") if family == "legacy" else None  # the gateway dropped it (4.4)
+    descending = q.get("direction", "asc").lower() == "desc"
+    rows = req.emu.state.select_rows(
+        base, table, start, limit, order_by=order_by, descending=descending
+    )
+    if family == "gateway":
+        convert = q.get("convert_keys", "false") in _TRUE
+        return json_response({"rows": [gateway_row(table, r, convert) for r in rows]})
+    return json_response({"rows": [legacy_row(table, r) for r in rows]})
+
+
+async def get_row(req: Request, family: str) -> Response:
+    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+        return _redirect(req, f"rows/{req.params['row_id']}/")
+    base, _ = base_access(req, family, req.params["uuid"], write=False)
+    q = req.query
+    table = _table(family, base, q.get("table_name"), q.get("table_id"))
+    rows = req.emu.state.select_rows(base, table, row_id=req.params["row_id"])
+    if not rows:
+        raise _err(family, 404, "row _id not exits" if family == "gateway" else "row not found")
+    if family == "gateway":
+        return json_response(gateway_row(table, rows[0], q.get("convert_keys", "") in _TRUE))
+    return json_response(legacy_row(table, rows[0]))
+
+
+async def append_rows(req: Request, family: str) -> Response:
+    """Gateway POST rows/ and legacy batch-append-rows/."""
+    base, claims = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    rows = _row_dicts(family, _rows_list(family, data, "rows", MAX_WRITE))
+    ids, stored = req.emu.state.insert_rows(base, table, rows, _who(claims))
+    req.emu.stats.add("rows_written", len(ids))
+    if family != "gateway":
+        return json_response({"inserted_row_count": len(ids)})
+    first: dict[str, Any] | None = None
+    if stored is not None:
+        first = {}
+        for k, v in stored.items():
+            col = table.by_name.get(k)
+            first[col.key if col is not None else k] = v
+    return json_response(
+        {
+            "inserted_row_count": len(ids),
+            "row_ids": [{"_id": i} for i in ids],
+            "first_row": first,
+        }
+    )
+
+
+async def append_row(req: Request, family: str) -> Response:
+    """Legacy POST rows/ with a single ``row``; answers the stored row."""
+    base, claims = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    row = data.get("row")
+    if not isinstance(row, dict):
+        raise _err(family, 400, "row invalid.")
+    _, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
+    req.emu.stats.add("rows_written", 1)
+    return json_response(stored)
+
+
+async def update_rows(req: Request, family: str) -> Response:
+    base, claims = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    updates = _updates(family, data)
+    req.emu.state.update_rows(base, table, updates, _who(claims))
+    return json_response({"success": True})
+
+
+async def update_row(req: Request, family: str) -> Response:
+    base, claims = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    row_id, row = data.get("row_id"), data.get("row")
+    if not isinstance(row_id, str) or not isinstance(row, dict):
+        raise _err(family, 400, "params invalid")
+    req.emu.state.update_rows(base, table, [(row_id, row)], _who(claims))
+    return json_response({"success": True})
+
+
+async def delete_rows(req: Request, family: str) -> Response:
+    base, _ = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    ids = _rows_list(family, data, "row_ids", MAX_DELETE)
+    if not all(isinstance(i, str) for i in ids):
+        raise _err(family, 400, "row_ids invalid.")
+    count = req.emu.state.delete_rows(base, table, ids)
+    return json_response({"success": True, "deleted_rows": count})
+
+
+async def delete_row(req: Request, family: str) -> Response:
+    base, _ = base_access(req, family, req.params["uuid"], write=True)
+    data = await req.json_object()
+    table = _table(family, base, data.get("table_name"), data.get("table_id"))
+    row_id = data.get("row_id")
+    if not isinstance(row_id, str):
+        raise _err(family, 400, "params invalid")
+    count = req.emu.state.delete_rows(base, table, [row_id])
+    return json_response({"success": True, "deleted_rows": count})
+
+
+def _is_write_sql(sql: Any) -> bool:
+    return isinstance(sql, str) and sql.strip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
+
+
+async def sql(req: Request, family: str) -> Response:
+    """Gateway SQL (errors 400 ``error_message``) and legacy dtable-db SQL (200 success false)."""
+    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+        return _redirect(req, "sql")
+    data = await req.json_object()
+    statement = data.get("sql")
+    base, _ = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
+    params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
+    convert = data.get("convert_keys") in (True, "true", "True")
+    try:
+        result = run_sql(req.emu.state, base, statement, params, convert)
+    except SqlError as exc:
+        if family == "gateway":
+            raise error_message(400, str(exc)) from None
+        return json_response({"success": False, "error_message": str(exc)})
+    return json_response(result)
+
+
+Bound = Callable[[Request, str], Any]
+
+
+def _bind(fn: Bound, family: str) -> Callable[[Request], Any]:
+    async def handler(req: Request) -> Response:
+        result: Response = await fn(req, family)
+        return result
+
+    handler.__name__ = f"{family}_{fn.__name__}"
+    return handler
+
+
+def register(router: Router, version: tuple[int, int]) -> None:
+    add = router.add
+    if version >= (4, 4):
+        g = "/api-gateway/api/v2/dtables/{uuid}"
+        add("gateway.metadata", "GET", f"{g}/metadata/", "gateway", _bind(metadata, "gateway"))
+        add("gateway.rows.list", "GET", f"{g}/rows/", "gateway", _bind(list_rows, "gateway"))
+        add("gateway.rows.append", "POST", f"{g}/rows/", "gateway", _bind(append_rows, "gateway"))
+        add("gateway.rows.update", "PUT", f"{g}/rows/", "gateway", _bind(update_rows, "gateway"))
+        add("gateway.rows.delete", "DELETE", f"{g}/rows/", "gateway", _bind(delete_rows, "gateway"))
+        add(
+            "gateway.rows.get", "GET", f"{g}/rows/{{row_id}}/", "gateway", _bind(get_row, "gateway")
+        )
+        add("gateway.sql", "POST", f"{g}/sql", "gateway", _bind(sql, "gateway"))
+    if version < (6, 0):
+        s = "/dtable-server/api/v1/dtables/{uuid}"
+        add("legacy.metadata", "GET", f"{s}/metadata/", "legacy", _bind(metadata, "legacy"))
+        add("legacy.rows.list", "GET", f"{s}/rows/", "legacy", _bind(list_rows, "legacy"))
+        add("legacy.rows.append", "POST", f"{s}/rows/", "legacy", _bind(append_row, "legacy"))
+        add("legacy.rows.update", "PUT", f"{s}/rows/", "legacy", _bind(update_row, "legacy"))
+        add("legacy.rows.delete", "DELETE", f"{s}/rows/", "legacy", _bind(delete_row, "legacy"))
+        add("legacy.rows.get", "GET", f"{s}/rows/{{row_id}}/", "legacy", _bind(get_row, "legacy"))
+        add(
+            "legacy.rows.batch_append",
+            "POST",
+            f"{s}/batch-append-rows/",
+            "legacy",
+            _bind(append_rows, "legacy"),
+        )
+        add(
+            "legacy.rows.batch_update",
+            "PUT",
+            f"{s}/batch-update-rows/",
+            "legacy",
+            _bind(update_rows, "legacy"),
+        )
+        add(
+            "legacy.rows.batch_delete",
+            "DELETE",
+            f"{s}/batch-delete-rows/",
+            "legacy",
+            _bind(delete_rows, "legacy"),
+        )
+        add("legacy.sql", "POST", "/dtable-db/api/v1/query/{uuid}/", "legacy", _bind(sql, "legacy"))
