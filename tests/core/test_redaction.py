@@ -21,7 +21,8 @@ URL = "http://127.0.0.1"
 
 def test_secret_hides_itself_everywhere() -> None:
     secret = Secret("s3cr3t-value-1234567890")
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % (secret,))  # noqa: UP031:
+    printf_style = "%s" % (secret,)  # noqa: UP031
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", printf_style):
         assert "s3cr3t" not in text
     assert secret.get_secret() == "s3cr3t-value-1234567890"
     assert "s3cr3t" not in secret.fingerprint
