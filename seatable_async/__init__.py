@@ -1,6 +1,6 @@
 """seatable-async: an async SeaTable SDK that masters Account-, API- and Base-Tokens.
 
-Start with :class:`Client`::
+Start with `Client`::
 
     async with seatable_async.Client("https://cloud.seatable.io") as client:
         base = client.base("<api token>")
@@ -16,6 +16,7 @@ from seatable_async.errors import (
     AuthenticationError,
     BadRequestError,
     BulkImportError,
+    ClientClosedError,
     ConfigurationError,
     InsecureConnectionError,
     MaybeAppliedError,
@@ -70,6 +71,7 @@ __all__ = [
     "BaseTokenInfo",
     "BulkImportError",
     "Client",
+    "ClientClosedError",
     "ClientStats",
     "Column",
     "ConfigurationError",

@@ -56,13 +56,13 @@ class Client:
             ``"bearer"`` or ``"token"``.
         timeout: seconds for connect, read and write of one request.
         max_concurrency: requests in flight at once for this client.
-        retry: the :class:`RetryPolicy`.
+        retry: the `RetryPolicy`.
         allow_insecure_http: allow ``http://`` to hosts other than loopback.
         transport: any ``httpx.AsyncBaseTransport`` (tests, the in-process emulator).
         verify: TLS verification setting passed to httpx (default: verify).
         refresh_timeout: seconds one Base-Token request may take while others wait for it.
         store: shares Base-Tokens and rate budgets with other processes, e.g.
-            :class:`seatable_async.redis.RedisFleetStore` (default: this process only).
+            `seatable_async.redis.RedisFleetStore` (default: this process only).
 
     Raises:
         ConfigurationError: invalid arguments (before any request).
@@ -258,7 +258,7 @@ class Client:
             otp: the current two-factor code, if the account has 2FA.
 
         Returns:
-            An :class:`~seatable_async.Account` holding the new Account-Token.
+            An `Account` holding the new Account-Token.
 
         Raises:
             TwoFactorRequiredError: 2FA is on and ``otp`` is missing or wrong.

@@ -1,6 +1,6 @@
 """The exception hierarchy.
 
-Every failure the SDK raises is a :class:`SeaTableError`. Errors carry the HTTP status, method,
+Every failure the SDK raises is a `SeaTableError`. Errors carry the HTTP status, method,
 *path template* (``/api-gateway/api/v2/dtables/{base_uuid}/rows/``, never a URL with query
 string) and SeaTable's own message. They never carry headers, tokens, request bodies or raw
 HTML pages.
@@ -69,7 +69,7 @@ class ConfigurationError(SeaTableError, ValueError):
 
 
 class ClientClosedError(SeaTableError):
-    """The :class:`~seatable_async.Client` was closed while this operation was in flight."""
+    """The `Client` was closed while this operation was in flight."""
 
 
 class InsecureConnectionError(ConfigurationError):
@@ -199,7 +199,7 @@ class BulkImportError(SeaTableError):
     """``Base.import_rows`` could not insert every row.
 
     Attributes:
-        report: the :class:`~seatable_async.bulk.ImportReport` accounting for every row.
+        report: the `ImportReport` accounting for every row.
     """
 
     def __init__(self, message: str, report: ImportReport):

@@ -1,7 +1,7 @@
 """Frozen value objects returned by the API, converted from SeaTable's JSON at the edge.
 
 Every model with a ``from_json`` classmethod checks the shape it needs and raises
-:class:`~seatable_async.errors.ResponseFormatError` (never ``KeyError``/``TypeError``) when the
+`ResponseFormatError` (never ``KeyError``/``TypeError``) when the
 server's answer does not fit. Fields SeaTable adds later are kept in ``raw`` where useful.
 """
 
@@ -166,7 +166,7 @@ class AccountInfo:
         name: display name.
         contact_email: the address the user logs in with, when set.
         login_id: an alternative login name ("" when unset).
-        org_id: the team id (only for team members; needed by :meth:`Account.team_admin`).
+        org_id: the team id (only for team members; needed by `Account.team_admin`).
         is_staff: system administrator.
         is_org_staff: team administrator.
         raw: the complete answer (quota and usage fields vary by version).
@@ -312,9 +312,9 @@ class User:
 
 @attrs.frozen
 class ApiTokenInfo:
-    """One API-Token of a base. ``api_token`` is a :class:`Secret` (never printed).
+    """One API-Token of a base. ``api_token`` is a `Secret` (never printed).
 
-    Use ``info.api_token.get_secret()`` to pass it to :meth:`Client.base`.
+    Use ``info.api_token.get_secret()`` to pass it to `Client.base`.
     """
 
     app_name: str
@@ -722,7 +722,7 @@ class Asset:
         size: bytes.
         url: the absolute URL to put in a file or image cell.
         path: the path relative to the base's asset folder (``/files/2026-11/report.pdf``),
-            what :meth:`Base.download_file` takes.
+            what `Base.download_file` takes.
         type: ``"file"`` or ``"image"``.
     """
 

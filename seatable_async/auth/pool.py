@@ -11,23 +11,32 @@ States of a pooled token (see :class:`~seatable_async.auth.tokens.BaseToken`):
 The lock is held only around "re-check, then fetch", bounded by ``refresh_timeout``. A token
 the server refused is dropped only if it is still the current generation, so a late rejection
 of an old token never evicts a fresh one.
+
+With a :class:`~seatable_async.auth.store.TokenStore` (e.g. Redis), a missing or due token is
+first looked up in the store, then minted under the store's cross-process lock and saved there,
+so a fleet of processes mints one token per base. The fast path (a fresh token in memory) never
+touches the store. Any store failure falls back to the in-memory behaviour.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
 import attrs
 
+from seatable_async.auth.secret import Secret
+from seatable_async.auth.store import CredentialRef, StoredToken, StoreUnavailable, TokenStore
 from seatable_async.auth.tokens import BaseToken
 from seatable_async.http.call import Lease
 
 __all__ = ["PooledCredential", "TokenPool", "TokenSource"]
 
 logger = logging.getLogger("seatable_async")
+
+_T = TypeVar("_T")
 
 
 class TokenSource(Protocol):
@@ -50,6 +59,8 @@ class _Slot:
     generation: int = 0
     refreshing: bool = False
     failed_at: float = float("-inf")
+    ref: CredentialRef | None = None
+    rejected: str | None = None
 
 
 Spawn = Callable[[Callable[[], Awaitable[None]]], None]
@@ -64,18 +75,23 @@ class TokenPool:
         spawn: Spawn,
         refresh_timeout: float = 30.0,
         on_fetch: Callable[[bool], None] | None = None,
+        store: TokenStore | None = None,
     ):
         """Create a pool.
 
         Args:
             spawn: starts a background coroutine in the owning client's task group.
-            refresh_timeout: seconds one fetch may take while holding a base's lock.
+            refresh_timeout: seconds one fetch may take while holding a base's lock; also the
+                expiry the pool asks of the store's cross-process lock.
             on_fetch: called with ``True`` for a renewal and ``False`` for a first mint.
+            store: shares tokens with other processes (default: none, in memory only).
         """
         self._spawn = spawn
         self._refresh_timeout = refresh_timeout
         self._on_fetch = on_fetch
         self._slots: dict[str, _Slot] = {}
+        self._store = store
+        self._store_warned = False
 
     def _slot(self, key: str) -> _Slot:
         slot = self._slots.get(key)
@@ -104,16 +120,104 @@ class TokenPool:
     async def invalidate(self, source: TokenSource, generation: int) -> None:
         """Forget the token of ``generation`` if it is still the current one."""
         slot = self._slot(source.key)
-        if slot.token is not None and slot.token.generation == generation:
+        token = slot.token
+        if token is not None and token.generation == generation:
             slot.token = None
+            if self._store is not None:
+                fingerprint = token.secret.fingerprint
+                slot.rejected = fingerprint
+                ref = self._ref(source, slot)
+                if ref is not None:
+                    await self._store_call(self._store.discard(ref, fingerprint))
 
     async def _fetch_locked(self, source: TokenSource, slot: _Slot) -> BaseToken:
         async with slot.lock:
             token = slot.token
             if token is not None and anyio.current_time() < token.must_refresh_at:
                 return token
+            if self._store is not None:
+                ref = self._ref(source, slot)
+                if ref is not None:
+                    return await self._fetch_shared(source, slot, ref, self._store, advisory=False)
             with anyio.fail_after(self._refresh_timeout):
                 return await self._fetch(source, slot, renewal=token is not None)
+
+    # -- shared store ---------------------------------------------------------------------------
+
+    def _ref(self, source: TokenSource, slot: _Slot) -> CredentialRef | None:
+        if slot.ref is None:
+            secret = _credential_secret(source)
+            if secret is None:
+                return None
+            slot.ref = CredentialRef(str(getattr(source, "server_url", "")), source.key, secret)
+        return slot.ref
+
+    async def _store_call(self, call: Awaitable[_T]) -> _T | None:
+        """Await a store call; a failure means "no store" for this call, never an error."""
+        try:
+            return await call
+        except StoreUnavailable:
+            return None
+        except Exception as exc:
+            if not self._store_warned:
+                self._store_warned = True
+                logger.warning(
+                    "the shared token store failed (%s); using per-process tokens",
+                    type(exc).__name__,
+                )
+            return None
+
+    def _adopt(
+        self, slot: _Slot, stored: StoredToken | None, *, advisory: bool
+    ) -> BaseToken | None:
+        """Take a stored token if it is usable now (and not the one the server refused)."""
+        if stored is None or stored.fingerprint == slot.rejected:
+            return None
+        current = slot.token
+        if current is not None and current.secret.get_secret() == stored.secret:
+            return None
+        token = stored.to_token()
+        deadline = token.refresh_at if advisory else token.must_refresh_at
+        if anyio.current_time() >= deadline:
+            return None
+        slot.generation += 1
+        token = attrs.evolve(token, generation=slot.generation)
+        slot.token = token
+        return token
+
+    async def _fetch_shared(
+        self, source: TokenSource, slot: _Slot, ref: CredentialRef, store: TokenStore,
+        *, advisory: bool,
+    ) -> BaseToken:
+        """Load from the store, else mint under the store's lock and save."""
+        adopted = self._adopt(slot, await self._store_call(store.load(ref)), advisory=advisory)
+        if adopted is not None:
+            return adopted
+        renewal = slot.token is not None
+        fetching = False
+        fetched: BaseToken | None = None
+        try:
+            async with store.lock(ref, self._refresh_timeout):
+                adopted = self._adopt(
+                    slot, await self._store_call(store.load(ref)), advisory=advisory
+                )
+                if adopted is not None:
+                    return adopted
+                fetching = True
+                with anyio.fail_after(self._refresh_timeout):
+                    fetched = await self._fetch(source, slot, renewal=renewal)
+                ttl = fetched.expires_at - anyio.current_time()
+                if ttl > 0:
+                    await self._store_call(store.save(ref, StoredToken.from_token(fetched), ttl))
+                return fetched
+        except Exception as exc:
+            if fetched is not None:
+                return fetched  # only releasing the shared lock failed
+            if fetching:
+                raise  # the token request itself failed
+            await self._store_call(_reraise(exc))  # logs once: the lock is unusable
+        with anyio.fail_after(self._refresh_timeout):
+            return await self._fetch(source, slot, renewal=renewal)
 
     async def _fetch(self, source: TokenSource, slot: _Slot, *, renewal: bool) -> BaseToken:
         renewal = renewal or slot.generation > 0
@@ -140,8 +244,12 @@ class TokenPool:
                     current = slot.token
                     if current is not None and anyio.current_time() < current.refresh_at:
                         return
-                    with anyio.fail_after(self._refresh_timeout):
-                        await self._fetch(source, slot, renewal=True)
+                    ref = self._ref(source, slot) if self._store is not None else None
+                    if self._store is not None and ref is not None:
+                        await self._fetch_shared(source, slot, ref, self._store, advisory=True)
+                    else:
+                        with anyio.fail_after(self._refresh_timeout):
+                            await self._fetch(source, slot, renewal=True)
             except Exception as exc:
                 slot.failed_at = anyio.current_time()
                 logger.warning(
@@ -154,6 +262,19 @@ class TokenPool:
                 slot.refreshing = False
 
         self._spawn(refresh)
+
+
+async def _reraise(exc: Exception) -> None:
+    raise exc
+
+
+def _credential_secret(source: TokenSource) -> Secret | None:
+    """The credential a source mints with (for store encryption), found by duck typing."""
+    for name in ("api_token", "account_token", "link_token", "secret"):
+        value = getattr(source, name, None)
+        if isinstance(value, Secret):
+            return value
+    return None
 
 
 @attrs.frozen

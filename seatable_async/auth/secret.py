@@ -14,7 +14,7 @@ class Secret:
 
     ``repr``/``str``/f-strings print ``***``. Deliberately not an attrs class, so
     ``attrs.asdict`` of a model holding a ``Secret`` keeps the wrapper instead of unpacking it.
-    Call :meth:`get_secret` only where the value goes on the wire.
+    Call `get_secret` only where the value goes on the wire.
     """
 
     __slots__ = ("_fingerprint", "_value")

@@ -32,7 +32,7 @@ Send = Callable[[Call], Awaitable[Any]]
 def parse_token_grant(
     data: Any, *, method: str, path: str, permission: str | None = None
 ) -> BaseToken:
-    """Read a Base-Token answer into a :class:`BaseToken`, or raise ``ResponseFormatError``."""
+    """Read a Base-Token answer into a `BaseToken`, or raise ``ResponseFormatError``."""
     if not isinstance(data, dict):
         raise ResponseFormatError(
             f"expected a JSON object with an access_token, got {type(data).__name__}",

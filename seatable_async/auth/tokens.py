@@ -50,7 +50,7 @@ def lifetime_from_jwt(token: str, *, now: float | None = None) -> tuple[float, f
 
     Uses ``exp - iat`` when both claims exist (immune to local clock skew), else ``exp - now``.
     A token that is not a JWT, lacks ``exp``, or whose computed lifetime is not positive gets
-    :data:`DEFAULT_BASE_TOKEN_LIFETIME`; the rejected-token path renews it if the server
+    `DEFAULT_BASE_TOKEN_LIFETIME`; the rejected-token path renews it if the server
     disagrees.
     """
     now = time.time() if now is None else now

@@ -45,7 +45,7 @@ Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"):
   clock; 429 with an empty body. Gateway responses carry ``x-powered-by:
   SeaTable-Api-Gateway`` and, when a rate limit is configured, ``x-ratelimit-limit/-remaining/
   -reset``; legacy responses carry none.
-* Faults (:class:`Faults`): deterministic 429 / 5xx / connection reset / lost response.
+* Faults (`Faults`): deterministic 429 / 5xx / connection reset / lost response.
 * ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
 
 Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,

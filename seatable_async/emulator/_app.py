@@ -38,7 +38,7 @@ class ConnectionDropped(Exception):
 
 
 class EmulatorApp:
-    """ASGI callable serving one :class:`~seatable_async.emulator.Emulator`."""
+    """ASGI callable serving one `Emulator`."""
 
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu

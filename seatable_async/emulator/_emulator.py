@@ -1,4 +1,4 @@
-"""The :class:`Emulator` object: configuration, state, token minting, ASGI app, servers."""
+"""The `Emulator` object: configuration, state, token minting, ASGI app, servers."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ class Emulator:
 
     ``version``: "3.5" | "4.0" | "4.4" | "5.0" | "6.0" (fixed). ``token_ttl``: Base-Token
     lifetime in seconds. ``latency``: seconds added to every response. ``rate_limit``:
-    ``(requests, seconds)`` per base for base operations. ``faults``: a :class:`Faults`.
+    ``(requests, seconds)`` per base for base operations. ``faults``: a `Faults`.
     ``db_path``: a directory for one SQLite file per base (default: in memory).
     ``redirect_legacy``: answer legacy list-rows / get-row / SQL with 302 to the gateway.
     ``control``: enable the loopback ``/_emulator/...`` endpoints. ``clock``: a wall-clock
-    callable (default ``time.time``); :meth:`advance` adds an offset to it.
+    callable (default ``time.time``); `advance` adds an offset to it.
     ``token_ttl``, ``latency``, ``rate_limit`` and ``faults`` may be reassigned at any time.
     """
 
@@ -97,7 +97,7 @@ class Emulator:
 
     # ---- clock ---------------------------------------------------------------------
     def now(self) -> float:
-        """The emulator's wall clock (Unix seconds), moved by :meth:`advance`."""
+        """The emulator's wall clock (Unix seconds), moved by `advance`."""
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
@@ -181,10 +181,12 @@ class Emulator:
         """A Base-Token (HS256 JWT) valid for ``token_ttl`` seconds from ``now()``."""
         now = self.now()
         ttl = self.token_ttl
-        exp: float = int(now + ttl) if ttl >= 60 else now + ttl
+        # Whole seconds like the real server, except for short test lifetimes, where both
+        # claims keep their fractions so that exp - iat is exactly the configured lifetime.
+        iat: float = int(now) if ttl >= 60 else now
         claims = {
-            "exp": exp,
-            "iat": int(now),
+            "exp": iat + ttl if ttl < 60 else int(now + ttl),
+            "iat": iat,
             "dtable_uuid": base.uuid,
             "permission": permission,
             "app_name": app_name,
@@ -208,7 +210,7 @@ class Emulator:
         return self._app
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """An httpx transport into :attr:`app` that maps dropped connections to httpx errors."""
+        """An httpx transport into `app` that maps dropped connections to httpx errors."""
         from ._server import EmulatorTransport
 
         return EmulatorTransport(self)
@@ -223,7 +225,7 @@ class Emulator:
 
     @contextlib.asynccontextmanager
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-        """Async form of :meth:`serve_in_thread` (works on asyncio and trio)."""
+        """Async form of `serve_in_thread` (works on asyncio and trio)."""
         import anyio.to_thread
 
         cm = self.serve_in_thread(host, port)

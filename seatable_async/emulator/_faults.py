@@ -35,7 +35,7 @@ class Faults:
 
 
 class FaultInjector:
-    """Draws faults for a :class:`Faults` configuration."""
+    """Draws faults for a `Faults` configuration."""
 
     def __init__(self, faults: Faults) -> None:
         self.faults = faults

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def seatable_emulator() -> Emulator:
-    """A fresh ``Emulator("6.0")`` with the demo account (see :func:`demo.seed_demo`)."""
+    """A fresh ``Emulator("6.0")`` with the demo account (see `demo.seed_demo`)."""
     from . import Emulator
     from .demo import seed_demo
 

@@ -117,7 +117,7 @@ class _Attempts:
 
 
 class Pipeline:
-    """Sends :class:`Call` objects with auth, pacing, classification and retries."""
+    """Sends `Call` objects with auth, pacing, classification and retries."""
 
     def __init__(
         self,

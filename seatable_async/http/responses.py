@@ -31,7 +31,7 @@ _TOKEN_REJECTED = ("token expired", "invalid token", "token invalid", "expired t
 
 
 def decode_json(body: bytes, *, content_type: str, method: str, path: str, status: int) -> Any:
-    """Parse a JSON body, or raise :class:`ResponseFormatError` with a short reason."""
+    """Parse a JSON body, or raise `ResponseFormatError` with a short reason."""
     if not body.strip():
         raise ResponseFormatError(
             f"empty response body (HTTP {status})", method=method, path=path, status=status

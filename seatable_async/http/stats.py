@@ -11,7 +11,7 @@ __all__ = ["ClientStats", "StatsRecorder"]
 
 @attrs.frozen
 class ClientStats:
-    """What a :class:`~seatable_async.Client` has done so far (a snapshot; no secrets).
+    """What a `Client` has done so far (a snapshot; no secrets).
 
     Attributes:
         requests: HTTP requests sent (every attempt counts).

@@ -1,0 +1,270 @@
+"""Team-admin and system-admin operations (Account-Token of an administrator).
+
+A plain user calling them gets `PermissionDeniedError` (SeaTable
+answers 403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from seatable_async.account import check_text
+from seatable_async.errors import ConfigurationError, ResponseFormatError
+from seatable_async.models import (
+    AdminBase,
+    AdminUser,
+    GroupMembersResult,
+    SystemInfo,
+    Team,
+    TeamUser,
+)
+
+if TYPE_CHECKING:
+    from seatable_async.account import Account
+
+__all__ = ["SystemAdmin", "TeamAdmin"]
+
+
+def _check_page(page: object, per_page: object) -> None:
+    for name, value in (("page", page), ("per_page", per_page)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigurationError(f"{name} must be an integer >= 1")
+
+
+def _check_email(email: object) -> str:
+    text = check_text(email, "email")
+    if "@" not in text:
+        raise ConfigurationError("email must be an e-mail address")
+    return text.strip()
+
+
+def _list(data: Any, keys: Sequence[str], method: str, template: str) -> list[Any]:
+    if isinstance(data, dict):
+        for key in keys:
+            value = data.get(key)
+            if isinstance(value, list):
+                return value
+    raise ResponseFormatError(
+        f"the answer has no {' / '.join(keys)} list", method=method, path=template
+    )
+
+
+class TeamAdmin:
+    """Operations of a team administrator on team ``org_id``.
+
+    Get it with `Account.team_admin`.
+    """
+
+    def __init__(self, account: Account, org_id: int):
+        self._account = account
+        self.org_id = org_id
+
+    def __repr__(self) -> str:
+        return f"<seatable_async.TeamAdmin org_id={self.org_id}>"
+
+    def _path(self, suffix: str) -> tuple[str, str]:
+        return (
+            f"/api/v2.1/org/{self.org_id}/admin/{suffix}",
+            "/api/v2.1/org/{org_id}/admin/" + suffix,
+        )
+
+    async def list_users(self, page: int = 1, per_page: int = 100) -> list[TeamUser]:
+        """List the team's users (one page).
+
+        Raises:
+            ConfigurationError: invalid page arguments (before any request).
+            PermissionDeniedError: not an admin of this team.
+        """
+        _check_page(page, per_page)
+        path, template = self._path("users/")
+        data = await self._account._request(
+            "GET", path, template, params={"page": page, "per_page": per_page}
+        )
+        items = _list(data, ("user_list", "data"), "GET", template)
+        return [TeamUser.from_json(u, method="GET", path=template) for u in items]
+
+    async def add_user(self, email: str, name: str, password: str) -> TeamUser:
+        """Add a user to the team.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            BadRequestError: the user exists or the input is invalid.
+            PermissionDeniedError: not an admin of this team.
+            MaybeAppliedError: the user may have been created but the answer was lost.
+        """
+        _check_email(email)
+        check_text(name, "name")
+        check_text(password, "password")
+        path, template = self._path("users/")
+        data = await self._account._request(
+            "POST",
+            path,
+            template,
+            form={"email": email.strip(), "name": name, "password": password},
+            idempotent=False,
+        )
+        return TeamUser.from_json(data, method="POST", path=template)
+
+    async def list_bases(self) -> list[AdminBase]:
+        """List the team's bases (with owner and row count).
+
+        Raises:
+            PermissionDeniedError: not an admin of this team.
+        """
+        path, template = self._path("dtables/")
+        data = await self._account._request("GET", path, template)
+        items = _list(data, ("dtable_list", "dtables"), "GET", template)
+        return [AdminBase.from_json(b, method="GET", path=template) for b in items]
+
+    async def add_group_members(
+        self, group_id: int, emails: Sequence[str]
+    ) -> GroupMembersResult:
+        """Add team users (by their ``…@auth.local`` id or e-mail) to a group.
+
+        Returns:
+            `GroupMembersResult`: who was added and, per user, why not.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError: no such group.
+            PermissionDeniedError: not an admin of this team.
+        """
+        if not isinstance(group_id, int) or isinstance(group_id, bool) or group_id < 1:
+            raise ConfigurationError("group_id must be a positive integer")
+        if isinstance(emails, str) or not isinstance(emails, Sequence) or not emails:
+            raise ConfigurationError("emails must be a non-empty list of user ids or e-mails")
+        members = [_check_email(e) for e in emails]
+        path, template = self._path(f"groups/{group_id}/members/")
+        template = "/api/v2.1/org/{org_id}/admin/groups/{group_id}/members/"
+        data = await self._account._request(
+            "POST",
+            path,
+            template,
+            files=[("user_id", (None, m)) for m in members],
+        )
+        return GroupMembersResult.from_json(data, method="POST", path=template)
+
+
+class SystemAdmin:
+    """Operations of a SeaTable system administrator. Get it with `Account.system_admin`."""
+
+    def __init__(self, account: Account):
+        self._account = account
+
+    def __repr__(self) -> str:
+        return "<seatable_async.SystemAdmin>"
+
+    async def list_users(self, page: int = 1, per_page: int = 100) -> list[AdminUser]:
+        """List the server's users (one page).
+
+        Raises:
+            ConfigurationError: invalid page arguments (before any request).
+            PermissionDeniedError: not a system administrator.
+        """
+        _check_page(page, per_page)
+        template = "/api/v2.1/admin/users/"
+        data = await self._account._request(
+            "GET", template, params={"page": page, "per_page": per_page}
+        )
+        items = _list(data, ("data", "user_list"), "GET", template)
+        return [AdminUser.from_json(u, method="GET", path=template) for u in items]
+
+    async def add_user(
+        self, email: str, name: str, password: str, *, role: str | None = None
+    ) -> AdminUser:
+        """Create a user.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            BadRequestError: the user exists or the input is invalid.
+            PermissionDeniedError: not a system administrator, or the licence's user limit.
+            MaybeAppliedError: the user may have been created but the answer was lost.
+        """
+        _check_email(email)
+        check_text(name, "name")
+        check_text(password, "password")
+        form = {"email": email.strip(), "name": name, "password": password}
+        if role is not None:
+            form["role"] = check_text(role, "role")
+        template = "/api/v2.1/admin/users/"
+        data = await self._account._request("POST", template, form=form, idempotent=False)
+        return AdminUser.from_json(data, method="POST", path=template)
+
+    async def list_bases(self) -> list[AdminBase]:
+        """List every base on the server.
+
+        Raises:
+            PermissionDeniedError: not a system administrator.
+        """
+        template = "/api/v2.1/admin/dtables/"
+        data = await self._account._request("GET", template)
+        items = _list(data, ("dtables", "dtable_list", "data"), "GET", template)
+        return [AdminBase.from_json(b, method="GET", path=template) for b in items]
+
+    async def delete_base(self, base_uuid: str) -> None:
+        """Delete a base by its uuid.
+
+        Raises:
+            ConfigurationError: empty uuid (before any request).
+            NotFoundError: no such base.
+            PermissionDeniedError: not a system administrator.
+        """
+        check_text(base_uuid, "base_uuid")
+        if "/" in base_uuid:
+            raise ConfigurationError("base_uuid cannot contain '/'")
+        await self._account._request(
+            "DELETE",
+            f"/api/v2.1/admin/dtable/{base_uuid.strip()}/",
+            "/api/v2.1/admin/dtable/{base_uuid}/",
+        )
+
+    async def list_teams(self) -> list[Team]:
+        """List the teams (SeaTable "organizations").
+
+        Raises:
+            PermissionDeniedError: not a system administrator.
+        """
+        template = "/api/v2.1/admin/organizations/"
+        data = await self._account._request("GET", template)
+        items = _list(data, ("organizations", "org_list", "data"), "GET", template)
+        return [Team.from_json(t, method="GET", path=template) for t in items]
+
+    async def add_team(self, org_name: str, admin_email: str, password: str) -> Team:
+        """Create a team with its first admin user.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            BadRequestError: invalid input or the admin user exists.
+            PermissionDeniedError: not a system administrator.
+            MaybeAppliedError: the team may have been created but the answer was lost.
+        """
+        check_text(org_name, "org_name")
+        _check_email(admin_email)
+        check_text(password, "password")
+        template = "/api/v2.1/admin/organizations/"
+        data = await self._account._request(
+            "POST",
+            template,
+            form={
+                "org_name": org_name,
+                "admin_email": admin_email.strip(),
+                "password": password,
+                "with_workspace": "true",
+            },
+            idempotent=False,
+        )
+        team = Team.from_json(data, method="POST", path=template)
+        if not team.org_name:
+            team = Team(org_id=team.org_id, org_name=org_name, raw=team.raw)
+        return team
+
+    async def sysinfo(self) -> SystemInfo:
+        """Return the server's version and user/team/base counts.
+
+        Raises:
+            PermissionDeniedError: not a system administrator.
+        """
+        template = "/api/v2.1/admin/sysinfo/"
+        data = await self._account._request("GET", template)
+        return SystemInfo.from_json(data, method="GET", path=template)
