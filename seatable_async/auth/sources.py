@@ -15,7 +15,7 @@ import attrs
 
 from seatable_async.auth.secret import Secret
 from seatable_async.auth.tokens import BaseToken, lifetime_from_jwt
-from seatable_async.errors import ResponseFormatError
+from seatable_async.errors import AuthenticationError, PermissionDeniedError, ResponseFormatError
 from seatable_async.http.call import Call, StaticCredential
 
 __all__ = [
@@ -68,7 +68,8 @@ def parse_token_grant(
         lifetime=lifetime,
         expires_at_unix=expires_unix,
         app_name=text("app_name"),
-        workspace_id=workspace if isinstance(workspace, int) and not isinstance(workspace, bool)
+        workspace_id=workspace
+        if isinstance(workspace, int) and not isinstance(workspace, bool)
         else None,
         dtable_name=text("dtable_name"),
         use_api_gateway=gateway if isinstance(gateway, bool) else None,
@@ -88,6 +89,28 @@ def _claim(token: str, name: str) -> str | None:
     return value if isinstance(value, str) and value in ("r", "rw") else None
 
 
+async def _mint(
+    send: Send,
+    url: str,
+    template: str,
+    *,
+    credential: StaticCredential | None = None,
+    scheme_probe: bool = False,
+    permission: str | None = None,
+) -> BaseToken:
+    data = await send(
+        Call(
+            "GET",
+            url,
+            template,
+            credential=credential,
+            scheme_probe=scheme_probe,
+            token_request=True,
+        )
+    )
+    return parse_token_grant(data, method="GET", path=template, permission=permission)
+
+
 @attrs.frozen
 class ApiTokenSource:
     """Base-Tokens from an API-Token (``/api/v2.1/dtable/app-access-token/``)."""
@@ -102,17 +125,23 @@ class ApiTokenSource:
 
     async def fetch(self) -> BaseToken:
         path = "/api/v2.1/dtable/app-access-token/"
-        data = await self.send(
-            Call(
-                "GET",
-                self.server_url + path,
-                path,
-                credential=StaticCredential("api", self.api_token),
-                scheme_probe=True,
-                token_request=True,
+        credential = StaticCredential("api", self.api_token)
+        try:
+            return await _mint(
+                self.send, self.server_url + path, path, credential=credential, scheme_probe=True
             )
-        )
-        return parse_token_grant(data, method="GET", path=path)
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            # SeaTable only says "Permission denied."; the usual cause is a token of the wrong
+            # kind, so say which kind this call expects.
+            raise type(exc)(
+                f"{exc.message} — SeaTable refused this API-Token. client.base() expects the "
+                "API-Token of one base (Base → Advanced → API Token); an Account-Token belongs "
+                "in client.account(), an external link in client.external_base()",
+                status=exc.status,
+                method=exc.method,
+                path=exc.path,
+                error_msg=exc.error_msg,
+            ) from None
 
 
 @attrs.frozen
@@ -135,16 +164,8 @@ class AccountBaseSource:
             f"/api/v2.1/workspace/{self.workspace_id}/dtable/"
             f"{quote(self.base_name, safe='')}/access-token/"
         )
-        data = await self.send(
-            Call(
-                "GET",
-                self.server_url + path,
-                template,
-                credential=StaticCredential("account", self.account_token),
-                token_request=True,
-            )
-        )
-        return parse_token_grant(data, method="GET", path=template)
+        credential = StaticCredential("account", self.account_token)
+        return await _mint(self.send, self.server_url + path, template, credential=credential)
 
 
 @attrs.frozen
@@ -165,5 +186,4 @@ class ExternalLinkSource:
         # capability, and the template (not the URL) is what logs and errors show.
         link = quote(self.link_token.get_secret(), safe="")
         path = f"/api/v2.1/external-link-tokens/{link}/access-token/"
-        data = await self.send(Call("GET", self.server_url + path, template, token_request=True))
-        return parse_token_grant(data, method="GET", path=template, permission="r")
+        return await _mint(self.send, self.server_url + path, template, permission="r")
