@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
-import httpx
 
 from seatable_async.auth.pool import PooledCredential, TokenPool, TokenSource
 from seatable_async.auth.scheme import SchemeState
@@ -26,11 +25,14 @@ from seatable_async.http.call import Call, StaticCredential
 from seatable_async.http.pipeline import Pipeline
 from seatable_async.http.ratelimit import RateLimiter
 from seatable_async.http.retry import RetryPolicy
+from seatable_async.http.session import new_http_client
 from seatable_async.http.stats import ClientStats, StatsRecorder
 from seatable_async.http.urls import normalize_server_url
 from seatable_async.models import ServerInfo
 
 if TYPE_CHECKING:
+    import httpx
+
     from seatable_async.account import Account
     from seatable_async.auth.store import FleetStore
     from seatable_async.base import Base
@@ -38,9 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["Client"]
 
 logger = logging.getLogger("seatable_async")
-
-_VERSION = "0.1.0"
-
 
 class Client:
     """An async client for one SeaTable server.
@@ -121,17 +120,11 @@ class Client:
     async def __aenter__(self) -> Client:
         if self._http is not None or self._closed:
             raise ConfigurationError("a Client can be opened once; create a new one")
-        self._http = httpx.AsyncClient(
+        self._http = new_http_client(
             transport=self._transport,
-            timeout=httpx.Timeout(self._timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=self.max_concurrency,
-                max_keepalive_connections=self.max_concurrency,
-            ),
-            follow_redirects=False,
+            timeout=self._timeout,
+            max_connections=self.max_concurrency,
             verify=self._verify,
-            headers={"User-Agent": f"seatable-async/{_VERSION}"},
-            trust_env=False,
         )
         self._pipeline = Pipeline(
             http=self._http,

@@ -1,0 +1,37 @@
+"""The one pooled ``httpx.AsyncClient`` a :class:`~seatable_async.Client` owns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = ["new_http_client"]
+
+USER_AGENT = "seatable-async/0.1.0"
+
+
+def new_http_client(
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+    timeout: float,
+    max_connections: int,
+    verify: Any,
+) -> httpx.AsyncClient:
+    """Build the HTTP connection pool.
+
+    Redirects are never followed (credentials and bodies must not travel to another host),
+    the environment's proxy settings are ignored, and the pool timeout is unlimited because the
+    client's own concurrency limiter queues requests before they reach the pool.
+    """
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(timeout, pool=None),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        follow_redirects=False,
+        verify=verify,
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+    )
