@@ -47,6 +47,16 @@ class TokenSource(Protocol):
         """A stable identifier of the credential that contains no secret."""
         ...
 
+    @property
+    def server_url(self) -> str:
+        """The server the tokens are minted by."""
+        ...
+
+    @property
+    def credential(self) -> Secret:
+        """The credential tokens are minted with (a shared store derives its cipher key)."""
+        ...
+
     async def fetch(self) -> BaseToken:
         """Mint a new Base-Token (one HTTP request)."""
         ...
@@ -127,8 +137,7 @@ class TokenPool:
                 fingerprint = token.secret.fingerprint
                 slot.rejected = fingerprint
                 ref = self._ref(source, slot)
-                if ref is not None:
-                    await self._store_call(self._store.discard(ref, fingerprint))
+                await self._store_call(self._store.discard(ref, fingerprint))
 
     async def _fetch_locked(self, source: TokenSource, slot: _Slot) -> BaseToken:
         async with slot.lock:
@@ -137,19 +146,15 @@ class TokenPool:
                 return token
             if self._store is not None:
                 ref = self._ref(source, slot)
-                if ref is not None:
-                    return await self._fetch_shared(source, slot, ref, self._store, advisory=False)
+                return await self._fetch_shared(source, slot, ref, self._store, advisory=False)
             with anyio.fail_after(self._refresh_timeout):
                 return await self._fetch(source, slot, renewal=token is not None)
 
     # -- shared store ---------------------------------------------------------------------------
 
-    def _ref(self, source: TokenSource, slot: _Slot) -> CredentialRef | None:
+    def _ref(self, source: TokenSource, slot: _Slot) -> CredentialRef:
         if slot.ref is None:
-            secret = _credential_secret(source)
-            if secret is None:
-                return None
-            slot.ref = CredentialRef(str(getattr(source, "server_url", "")), source.key, secret)
+            slot.ref = CredentialRef(source.server_url, source.key, source.credential)
         return slot.ref
 
     async def _store_call(self, call: Awaitable[_T]) -> _T | None:
@@ -244,8 +249,8 @@ class TokenPool:
                     current = slot.token
                     if current is not None and anyio.current_time() < current.refresh_at:
                         return
-                    ref = self._ref(source, slot) if self._store is not None else None
-                    if self._store is not None and ref is not None:
+                    if self._store is not None:
+                        ref = self._ref(source, slot)
                         await self._fetch_shared(source, slot, ref, self._store, advisory=True)
                     else:
                         with anyio.fail_after(self._refresh_timeout):
@@ -266,15 +271,6 @@ class TokenPool:
 
 async def _reraise(exc: Exception) -> None:
     raise exc
-
-
-def _credential_secret(source: TokenSource) -> Secret | None:
-    """The credential a source mints with (for store encryption), found by duck typing."""
-    for name in ("api_token", "account_token", "link_token", "secret"):
-        value = getattr(source, name, None)
-        if isinstance(value, Secret):
-            return value
-    return None
 
 
 @attrs.frozen

@@ -123,6 +123,10 @@ class ApiTokenSource:
     def key(self) -> str:
         return f"api:{self.api_token.fingerprint}"
 
+    @property
+    def credential(self) -> Secret:
+        return self.api_token
+
     async def fetch(self) -> BaseToken:
         path = "/api/v2.1/dtable/app-access-token/"
         credential = StaticCredential("api", self.api_token)
@@ -158,6 +162,10 @@ class AccountBaseSource:
     def key(self) -> str:
         return f"account:{self.account_token.fingerprint}:{self.workspace_id}:{self.base_name}"
 
+    @property
+    def credential(self) -> Secret:
+        return self.account_token
+
     async def fetch(self) -> BaseToken:
         template = "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/access-token/"
         path = (
@@ -179,6 +187,10 @@ class ExternalLinkSource:
     @property
     def key(self) -> str:
         return f"link:{self.link_token.fingerprint}"
+
+    @property
+    def credential(self) -> Secret:
+        return self.link_token
 
     async def fetch(self) -> BaseToken:
         template = "/api/v2.1/external-link-tokens/{token}/access-token/"
