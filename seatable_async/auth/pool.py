@@ -1,6 +1,6 @@
 """One Base-Token per base credential, shared by every operation, renewed single-flight.
 
-States of a pooled token (see :class:`~seatable_async.auth.tokens.BaseToken`):
+States of a pooled token (see `BaseToken`):
 
 * fresh (before ``refresh_at``): returned without a lock or an await;
 * stale (between ``refresh_at`` and ``must_refresh_at``): returned, and one background task in
@@ -12,7 +12,7 @@ The lock is held only around "re-check, then fetch", bounded by ``refresh_timeou
 the server refused is dropped only if it is still the current generation, so a late rejection
 of an old token never evicts a fresh one.
 
-With a :class:`~seatable_async.auth.store.TokenStore` (e.g. Redis), a missing or due token is
+With a `TokenStore` (e.g. Redis), a missing or due token is
 first looked up in the store, then minted under the store's cross-process lock and saved there,
 so a fleet of processes mints one token per base. The fast path (a fresh token in memory) never
 touches the store. Any store failure falls back to the in-memory behaviour.
@@ -286,7 +286,7 @@ class PooledCredential:
 
     async def acquire(self) -> Lease:
         token = await self.pool.get(self.source)
-        return Lease(token.secret, token.generation)
+        return Lease(token.secret, token.generation, token.must_refresh_at)
 
     async def reject(self, lease: Lease) -> bool:
         await self.pool.invalidate(self.source, lease.generation)

@@ -21,10 +21,13 @@ class Lease:
     Attributes:
         secret: the token to put in the ``Authorization`` header.
         generation: which issue of the credential this is (Base-Tokens are renewed).
+        use_before: the token's mandatory renewal point (monotonic clock).
     """
 
     secret: Secret
     generation: int = 0
+    use_before: float = float("inf")
+    """Monotonic time after which this token must not be sent any more."""
 
 
 class Credential(Protocol):

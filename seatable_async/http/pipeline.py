@@ -54,6 +54,10 @@ __all__ = ["Pipeline"]
 logger = logging.getLogger("seatable_async")
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Replays that cost no attempt: a re-minted Base-Token, the Bearer→Token switch, and a token
+# that went stale while the request queued for the rate limiter or a connection slot.
+_FREE_CAUSES = ("token", "scheme", "stale")
+_MAX_STALE_REPLAYS = 5
 _MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.ProtocolError)
 
 
@@ -72,6 +76,7 @@ class _Attempts:
     call: Call
     policy: RetryPolicy
     counted: int = 0
+    stale_replays: int = 0
     token_replayed: bool = False
     retryable: BaseException | None = None
     cause: str = ""
@@ -83,7 +88,7 @@ class _Attempts:
 
     def uncount(self) -> None:
         """Undo the count of a failure that is handed to tenacity a second time."""
-        if self.cause not in ("token", "scheme"):
+        if self.cause not in _FREE_CAUSES:
             self.counted -= 1
 
     def should_retry(self, exc: BaseException) -> bool:
@@ -96,7 +101,7 @@ class _Attempts:
         return True
 
     def wait(self, retry_state: tenacity.RetryCallState) -> float:
-        if self.cause in ("token", "scheme"):
+        if self.cause in _FREE_CAUSES:
             return 0.0
         if self.server_wait is not None:
             return self.server_wait
@@ -108,8 +113,8 @@ class _Attempts:
         return backoff_delay(self.counted, policy.backoff_base, policy.backoff_max, self.rng)
 
     def stop(self, retry_state: tenacity.RetryCallState) -> bool:
-        if self.cause in ("token", "scheme"):
-            return False
+        if self.cause in _FREE_CAUSES:
+            return self.stale_replays > _MAX_STALE_REPLAYS
         if self.counted >= self.policy.max_attempts:
             return True
         elapsed = retry_state.seconds_since_start or 0.0
@@ -172,7 +177,7 @@ class Pipeline:
     def _before_sleep(self, state: _Attempts) -> Any:
         def log(retry_state: tenacity.RetryCallState) -> None:
             self._stats.retries[state.cause] += 1
-            if state.cause not in ("token", "scheme"):
+            if state.cause not in _FREE_CAUSES:
                 logger.info(
                     "retrying %s %s in %.2fs after %s (attempt %d of %d)",
                     state.call.method,
@@ -219,6 +224,12 @@ class Pipeline:
         started = time.perf_counter()
         try:
             async with self._concurrency:
+                if lease is not None and anyio.current_time() >= lease.use_before:
+                    # Queued past the token's mandatory renewal point: take a fresh one
+                    # instead of sending a token the client knows is about to expire.
+                    state.stale_replays += 1
+                    if state.stale_replays <= _MAX_STALE_REPLAYS:
+                        raise _Replay("stale")
                 self._stats.requests += 1
                 if call.token_request:
                     self._stats.token_requests += 1

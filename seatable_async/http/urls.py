@@ -9,6 +9,8 @@ from seatable_async.errors import ConfigurationError, InsecureConnectionError
 
 __all__ = ["is_loopback", "normalize_server_url"]
 
+_BAD_HOST_CHARS = frozenset('<>"{}|\\^`%,;')
+
 
 def is_loopback(host: str) -> bool:
     """True for ``localhost``, ``127.0.0.0/8`` and ``::1``."""
@@ -43,6 +45,8 @@ def normalize_server_url(url: object, *, allow_insecure_http: bool = False) -> s
             "the server URL must start with https:// and name a host, "
             "like https://cloud.seatable.io"
         )
+    if any(c.isspace() or c in _BAD_HOST_CHARS for c in parts.hostname):
+        raise ConfigurationError("the server URL's host name contains invalid characters")
     if parts.username or parts.password:
         raise ConfigurationError("the server URL must not contain credentials")
     if parts.query or parts.fragment:
