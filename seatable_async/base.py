@@ -19,6 +19,8 @@ from urllib.parse import quote
 import anyio
 import attrs
 
+from seatable_async._sql_text import SQL_CAP, inline_parameters, result_cap, without_literals
+from seatable_async._sql_text import SQL_DEFAULT_LIMIT as SQL_DEFAULT_LIMIT
 from seatable_async.auth.pool import PooledCredential, TokenSource
 from seatable_async.auth.secret import Secret
 from seatable_async.auth.sources import ApiTokenSource
@@ -45,8 +47,6 @@ APPEND_CAP = 1000
 UPDATE_CAP = 1000
 DELETE_CAP = 10000
 LIST_CAP = 1000
-SQL_CAP = 10000
-SQL_DEFAULT_LIMIT = 100
 
 _READ_ONLY = (
     "this Base-Token is read-only (permission 'r'): use an API-Token with 'rw'. Note that "
@@ -485,6 +485,7 @@ class Base:
         key: str | None = None,
         on_progress: Callable[[ImportProgress], Awaitable[None] | None] | None = None,
         raise_on_failure: bool = True,
+        skip_existing: bool = False,
     ) -> ImportReport:
         """Stream any number of rows into ``table`` with bounded memory; account for each one.
 
@@ -498,6 +499,8 @@ class Base:
             on_progress: called with an ``ImportProgress`` as batches complete.
             raise_on_failure: raise ``BulkImportError`` (carrying the report) if any row was
                 not inserted.
+            skip_existing: with ``key``, send only rows whose key is not in the table yet
+                (one SQL query per batch) — to resume an interrupted import exactly once.
 
         Returns:
             ``ImportReport``: inserted (with ids), failed and maybe-applied rows.
@@ -517,6 +520,7 @@ class Base:
             key=key,
             on_progress=on_progress,
             raise_on_failure=raise_on_failure,
+            skip_existing=skip_existing,
         )
 
     # -- SQL ----------------------------------------------------------------------------------
@@ -547,7 +551,7 @@ class Base:
         body: dict[str, Any] = {"sql": statement, "convert_keys": True}
         if parameters is not None and not route.gateway:
             # dtable-db before the gateway (< 4.4) predates SQL parameters (5.0): inline them.
-            body["sql"] = _inline_parameters(statement, parameters)
+            body["sql"] = inline_parameters(statement, parameters)
         elif parameters is not None:
             body["parameters"] = list(parameters)
         template = "/sql" if route.gateway else "/dtable-db/api/v1/query/{base_uuid}/"
@@ -577,7 +581,7 @@ class Base:
             )
         columns = [m for m in metadata if isinstance(m, dict)] if isinstance(metadata, list) else []
         rows = _rows_keyed_by_name(results, columns)
-        cap = _sql_cap(statement)
+        cap = result_cap(statement)
         return SqlResult(rows=rows, columns=columns, truncated=reading and len(rows) >= cap)
 
     async def sql_pages(
@@ -613,7 +617,7 @@ class Base:
         statement = sql.strip().rstrip(";").strip()
         if statement.split(None, 1)[0].lower() != "select":
             raise ConfigurationError("sql_pages only pages SELECT statements")
-        if re.search(r"\b(limit|offset)\b", _without_literals(statement), re.IGNORECASE):
+        if re.search(r"\b(limit|offset)\b", without_literals(statement), re.IGNORECASE):
             raise ConfigurationError(
                 "sql_pages adds LIMIT/OFFSET itself: remove them from the statement (or use "
                 "sql() for a single page)"
@@ -793,55 +797,3 @@ def _rows_keyed_by_name(
     if not mapping or not any(k in mapping for row in rows for k in row):
         return rows
     return rows_by_name(rows, mapping)
-
-
-def _without_literals(statement: str) -> str:
-    """The statement with quoted strings and identifiers blanked (for keyword checks)."""
-    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`", "''", statement)
-
-
-_SQL_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\?")
-
-
-def _sql_literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ConfigurationError("SQL parameters cannot be NaN or infinite")
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise ConfigurationError(
-        f"SQL parameter of type {type(value).__name__} is not supported (use str, int, float, "
-        "bool or None)"
-    )
-
-
-def _inline_parameters(statement: str, parameters: Sequence[Any]) -> str:
-    """Replace ``?`` placeholders (outside quotes) by SQL literals, for pre-5.0 servers."""
-    values = list(parameters)
-    used = 0
-
-    def substitute(match: re.Match[str]) -> str:
-        nonlocal used
-        if match.group(0) != "?":
-            return match.group(0)
-        if used >= len(values):
-            raise ConfigurationError("the statement has more '?' placeholders than parameters")
-        used += 1
-        return _sql_literal(values[used - 1])
-
-    result = _SQL_TOKENS.sub(substitute, statement)
-    if used != len(values):
-        raise ConfigurationError("the statement has fewer '?' placeholders than parameters")
-    return result
-
-
-def _sql_cap(statement: str) -> int:
-    lowered = _without_literals(statement).lower()
-    return SQL_CAP if re.search(r"\blimit\b", lowered) else SQL_DEFAULT_LIMIT

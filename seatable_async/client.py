@@ -189,6 +189,7 @@ class Client:
             "the Client was closed while this request was in flight",
             method=call.method,
             path=call.template,
+            maybe_sent=True,
         )
 
     def _url(self, path: str) -> str:

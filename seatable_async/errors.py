@@ -69,7 +69,22 @@ class ConfigurationError(SeaTableError, ValueError):
 
 
 class ClientClosedError(SeaTableError):
-    """The `Client` was closed while this operation was in flight."""
+    """The `Client` was closed before or while this operation was sent.
+
+    Attributes:
+        maybe_sent: True when the request was in flight, so a write may have been applied.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        maybe_sent: bool = False,
+    ):
+        super().__init__(message, method=method, path=path)
+        self.maybe_sent = maybe_sent
 
 
 class InsecureConnectionError(ConfigurationError):

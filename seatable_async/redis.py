@@ -19,10 +19,10 @@ What is stored (namespace ``seatable-async`` by default):
   beyond the expiry).
 * ``<ns>:rate:<base uuid>`` (hash) and ``…:inflight`` (sorted set) — the shared per-base budget,
   updated atomically by Lua scripts that implement the rules of
-  :mod:`seatable_async.http.budget`.
+  `seatable_async.http.budget`.
 
 No credential or token appears in a key, a log line, a repr or an exception. If Redis fails, the
-store logs one WARNING, raises :class:`~seatable_async.auth.store.StoreUnavailable` to its
+store logs one WARNING, raises `StoreUnavailable` to its
 callers (which then work per process) and tries Redis again after ``cooldown`` seconds.
 
 Under asyncio it uses ``redis.asyncio``; under trio (which ``redis.asyncio`` does not support)
@@ -256,7 +256,7 @@ class RedisFleetStore:
         return script
 
     async def _call(self, op: Callable[[Any, bool], Any]) -> Any:
-        """Run ``op(client, is_async)``; any Redis failure becomes :class:`StoreUnavailable`."""
+        """Run ``op(client, is_async)``; any Redis failure becomes `StoreUnavailable`."""
         if time.monotonic() < self._down_until:
             raise StoreUnavailable("Redis is cooling down after a failure")
         use_async = self._use_async()

@@ -1,23 +1,23 @@
 """Storage protocol for sharing Base-Tokens between processes.
 
-A :class:`TokenStore` lets the :class:`~seatable_async.auth.pool.TokenPool` of several processes
+A `TokenStore` lets the `TokenPool` of several processes
 share one Base-Token per base credential, and mint it single-flight across all of them. Without a
 store (the default) the pool keeps tokens in memory only, exactly as before.
 
 The pool's protocol with a store, for a token that is missing or due:
 
 1. take the local (in-process) lock of the base;
-2. :meth:`TokenStore.load`: another process may already have minted a usable token;
-3. :meth:`TokenStore.lock`: the cross-process refresh lock, which expires by itself so a crashed
+2. `TokenStore.load`: another process may already have minted a usable token;
+3. `TokenStore.lock`: the cross-process refresh lock, which expires by itself so a crashed
    holder cannot block the fleet;
-4. :meth:`TokenStore.load` again, then mint, then :meth:`TokenStore.save`.
+4. `TokenStore.load` again, then mint, then `TokenStore.save`.
 
-A token the server refused is removed with :meth:`TokenStore.discard`, a compare-and-delete on the
+A token the server refused is removed with `TokenStore.discard`, a compare-and-delete on the
 token's fingerprint, so a late rejection of an old token never evicts a fresh one.
 
-Stores see a :class:`CredentialRef`, which carries the credential itself (for encryption) but
+Stores see a `CredentialRef`, which carries the credential itself (for encryption) but
 renders no secret; a store must never put the credential or the token in a key, a log line or an
-exception. A store signals that its backend is unavailable with :class:`StoreUnavailable`; the
+exception. A store signals that its backend is unavailable with `StoreUnavailable`; the
 pool then carries on with its in-memory behaviour.
 """
 
@@ -67,7 +67,7 @@ class StoredToken:
     """A Base-Token as kept in a shared store: wall-clock anchored, no monotonic time.
 
     The monotonic clock of one process means nothing to another, so a stored token carries its
-    wall-clock expiry; :meth:`to_token` re-anchors it to the local monotonic clock.
+    wall-clock expiry; `to_token` re-anchors it to the local monotonic clock.
     """
 
     secret: str = attrs.field(repr=False)
@@ -84,7 +84,7 @@ class StoredToken:
 
     @property
     def fingerprint(self) -> str:
-        """The token's fingerprint (as :attr:`Secret.fingerprint`), for compare-and-delete."""
+        """The token's fingerprint (as `Secret.fingerprint`), for compare-and-delete."""
         return hashlib.sha256(self.secret.encode()).hexdigest()[:16]
 
     @classmethod
@@ -107,7 +107,7 @@ class StoredToken:
         )
 
     def to_token(self, *, generation: int = 0, now_unix: float | None = None) -> BaseToken:
-        """A :class:`BaseToken` anchored to this process's monotonic clock."""
+        """A `BaseToken` anchored to this process's monotonic clock."""
         now_unix = time.time() if now_unix is None else now_unix
         remaining = self.expires_at_unix - now_unix
         return BaseToken(
@@ -132,7 +132,7 @@ class StoredToken:
 
     @classmethod
     def from_dict(cls, data: Any) -> StoredToken | None:
-        """Rebuild from :meth:`to_dict` output; ``None`` if it does not fit."""
+        """Rebuild from `to_dict` output; ``None`` if it does not fit."""
         if not isinstance(data, dict):
             return None
         try:
@@ -155,7 +155,7 @@ class StoredToken:
 class TokenStore(Protocol):
     """Shared Base-Token storage with a cross-process refresh lock.
 
-    Every method may raise :class:`StoreUnavailable`; the pool then uses its local state.
+    Every method may raise `StoreUnavailable`; the pool then uses its local state.
     """
 
     async def load(self, ref: CredentialRef) -> StoredToken | None:

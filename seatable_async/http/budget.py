@@ -1,8 +1,8 @@
 """Storage protocol for sharing per-base rate budgets between processes.
 
 The rules of the budget (one algorithm, implemented twice: in Python by
-:class:`~seatable_async.http.ratelimit.RateLimiter` for one process, and in a Lua script by
-:class:`seatable_async.redis.RedisFleetStore` for a fleet). Time is Unix seconds of the caller's
+`RateLimiter` for one process, and in a Lua script by
+`seatable_async.redis.RedisFleetStore` for a fleet). Time is Unix seconds of the caller's
 clock, as the server's ``x-ratelimit-reset`` is.
 
 State per base: ``limit``, ``remaining``, ``reset_at``, ``blocked_until``, ``consecutive_429``
@@ -29,7 +29,7 @@ else ``min(max_wait, 0.5 × 2^min(consecutive_429, 7))`` seconds; any other answ
 clears ``consecutive_429``.
 
 A store signals an unreachable backend with
-:class:`~seatable_async.auth.store.StoreUnavailable`; the limiter then uses its per-process
+`StoreUnavailable`; the limiter then uses its per-process
 budget.
 """
 
@@ -65,7 +65,7 @@ class BudgetEvent:
 class BudgetStore(Protocol):
     """Shared per-base rate budgets (see the module docstring for the rules).
 
-    Both methods may raise :class:`~seatable_async.auth.store.StoreUnavailable`.
+    Both methods may raise `StoreUnavailable`.
     """
 
     async def acquire_budget(self, key: str, now: float, ticket: str) -> float:
@@ -73,5 +73,5 @@ class BudgetStore(Protocol):
         ...
 
     async def release_budget(self, events: Sequence[BudgetEvent]) -> None:
-        """Apply the answers of requests counted by :meth:`acquire_budget`, in order."""
+        """Apply the answers of requests counted by `acquire_budget`, in order."""
         ...

@@ -7,9 +7,9 @@ spent makes every worker wait for the reset together, instead of each one collec
 Without headers (legacy routes) it only reacts to 429s, by blocking the base for the server's
 ``Retry-After`` or an exponential backoff.
 
-With a :class:`~seatable_async.http.budget.BudgetStore` (e.g. Redis) the budget is shared by
+With a `BudgetStore` (e.g. Redis) the budget is shared by
 every process using the store: acquiring is one atomic store call, and answers are sent to the
-store from a background task. The rules are the same (see :mod:`seatable_async.http.budget`).
+store from a background task. The rules are the same (see `seatable_async.http.budget`).
 If the store fails, the limiter falls back to its per-process budget for that request.
 """
 
@@ -59,7 +59,7 @@ class RateLimiter:
             max_wait: the longest a single block lasts.
             store: shares the budgets with other processes (default: per-process only).
             spawn: starts background work (sending answers to the store); without it they are
-                sent by the next :meth:`acquire`.
+                sent by the next `acquire`.
         """
         self._clock = clock
         self._max_wait = max_wait

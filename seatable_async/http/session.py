@@ -1,4 +1,4 @@
-"""The one pooled ``httpx.AsyncClient`` a :class:`~seatable_async.Client` owns."""
+"""The one pooled ``httpx.AsyncClient`` a `Client` owns."""
 
 from __future__ import annotations
 

@@ -411,3 +411,28 @@ async def test_base_import_rows_wrapper(emu: Emulator) -> None:
         report = await client.base(demo.api_token).import_rows(TABLE, contacts(1500), key="Email")
     assert report.ok
     assert report.inserted_count == 1500
+
+
+async def test_skip_existing_resumes_an_import_exactly_once(emu: Emulator) -> None:
+    demo = seed_demo(emu)
+    rows = list(contacts(3000))
+    async with _client(emu) as client:
+        base = client.base(demo.api_token)
+        first = await import_rows(base, TABLE, rows[:1200], key="Email")
+        again = await import_rows(
+            base, TABLE, rows, key="Email", batch_size=500, skip_existing=True
+        )
+        sql_calls = client.stats.requests
+    assert again.ok
+    assert again.inserted_count == 3000
+    assert [again.row_ids[i] for i in range(1200)] == list(first.row_ids)
+    emails = [r["Email"] for r in emu.rows(demo.base, TABLE)]
+    assert len(emails) == len(set(emails)) == 3000
+    assert sql_calls >= first.requests + again.batches  # one existence check per batch
+
+
+async def test_skip_existing_needs_a_key(emu: Emulator) -> None:
+    demo = seed_demo(emu)
+    async with _client(emu) as client:
+        with pytest.raises(ConfigurationError, match="key"):
+            await import_rows(client.base(demo.api_token), TABLE, contacts(1), skip_existing=True)

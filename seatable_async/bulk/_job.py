@@ -1,57 +1,7 @@
-"""Bulk import: stream any number of rows into a table through a fixed set of workers.
-
-``import_rows`` (and ``Base.import_rows``, which calls it) reads the source once, cuts it into
-batches of at most 1,000 rows and hands them to a fixed number of worker tasks through a bounded
-anyio memory stream, so memory stays flat however many rows pass through. Every batch goes
-through the client's request pipeline with the base's rate key, so the per-base rate limiter
-paces all workers together and 429s / never-sent failures are retried there.
-
-Accounting
-    Every row read from the source ends up in exactly one of three states, recorded in the
-    `ImportReport`: *inserted* (with its row id), *failed* (with the error, the batch
-    number and the row indices) or *maybe applied* (the server may or may not hold it).
-    ``inserted_count + failed_count + maybe_applied_count == rows_read`` always holds, also when
-    the import is cancelled, stopped early or the source raises.
-
-Ambiguous batches
-    A row append that fails after the request may have reached the server (``MaybeAppliedError``:
-    5xx, dropped connection, lost response; a ``TransportError`` with ``sent=True``; an
-    unreadable 2xx answer) is never replayed blindly. With ``key="<column>"`` the batch is
-    reconciled: the importer asks the server (SQL with parameters) which of the batch's key
-    values exist, counts those rows as inserted (with the ids found) and sends only the missing
-    ones, repeating at most `MAX_RECONCILE_ROUNDS` times. Without ``key`` the batch is
-    reported as maybe applied.
-
-Key values
-    With ``key``, a row whose key value is missing, ``None``, an empty string or not a scalar
-    (str, int, float, bool) is failed before anything is sent; so is a row whose key value
-    repeats an earlier row of the *same batch*. Uniqueness across batches is not checked (that
-    would cost memory proportional to the import): give every row a unique key. A key value that
-    already exists in the table before the import is only noticed if its batch needs
-    reconciliation, in which case the row counts as inserted with the existing row's id.
-
-Errors that would fail every batch
-    Authentication, permission, not-found (unknown table) and configuration errors (e.g. the
-    client was closed) stop the import early: no further rows are read, batches already read are
-    failed with that error without being sent, batches in flight finish. Other errors (400 bad
-    row, 429 after every retry, never-sent transport failures) fail only their batch.
-
-Cancellation and the report of what landed
-    `ImportJob` runs an import and keeps its report. If the surrounding scope is cancelled
-    mid-import, ``run()`` re-raises the cancellation (it is never swallowed) and ``job.report``
-    still holds an exact account: batches in flight at that moment are maybe applied, rows read
-    but not yet sent are failed ("not sent"). ``import_rows`` is ``ImportJob(...).run()``; use
-    ``ImportJob`` directly when you need the report after a cancellation::
-
-        job = ImportJob(base, "Table1", rows, key="Email")
-        with anyio.move_on_after(60):
-            await job.run()
-        print(job.report.inserted_count)
-"""
+"""Running an import: `ImportJob` (producer, workers, reconciliation) and `import_rows`."""
 
 from __future__ import annotations
 
-import base64
 import inspect
 import re
 import time
@@ -60,7 +10,6 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -69,9 +18,25 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
+from seatable_async.bulk._report import (
+    FAILED,
+    ID_CHUNK,
+    ID_WIDTH,
+    INSERTED,
+    MAYBE,
+    PENDING,
+    FailedBatch,
+    ImportProgress,
+    ImportReport,
+    MaybeAppliedBatch,
+    RowIds,
+    compact,
+    pack_id,
+)
 from seatable_async.errors import (
     AuthenticationError,
     BulkImportError,
+    ClientClosedError,
     ConfigurationError,
     MaybeAppliedError,
     NotFoundError,
@@ -85,14 +50,13 @@ if TYPE_CHECKING:
     from seatable_async.base import Base
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
     "MAX_BATCH_SIZE",
     "MAX_RECONCILE_ROUNDS",
-    "FailedBatch",
+    "SQL_IN_CHUNK",
     "ImportJob",
-    "ImportProgress",
-    "ImportReport",
-    "MaybeAppliedBatch",
-    "RowIds",
+    "ProgressCallback",
+    "RowSource",
     "import_rows",
 ]
 
@@ -108,223 +72,8 @@ DEFAULT_MAX_CONCURRENCY = 16
 SQL_IN_CHUNK = 500
 """Key values per reconciliation query (well below SQLite's and SeaTable's limits)."""
 
-_PENDING, _INSERTED, _FAILED, _MAYBE = 0, 1, 2, 3
-_ID_WIDTH = 16  # SeaTable row ids are 22 url-safe base64 chars = 16 bytes
-_CHUNK = 1 << 16  # rows per id chunk: ids live in 1 MiB blocks, never one huge reallocation
-
 ProgressCallback = Callable[["ImportProgress"], Awaitable[None] | None]
 RowSource = Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]]
-
-
-# ---------------------------------------------------------------------------------------------
-# value objects
-
-
-@attrs.frozen
-class FailedBatch:
-    """Rows that were not inserted.
-
-    Attributes:
-        batch: the batch number (0-based, in reading order), or None for rows rejected before
-            batching (not a mapping, no key value) or never sent.
-        indices: input indices (0-based positions in the source) of the rows.
-        error: why.
-    """
-
-    batch: int | None
-    indices: Sequence[int]
-    error: BaseException
-
-    @property
-    def count(self) -> int:
-        return len(self.indices)
-
-
-@attrs.frozen
-class MaybeAppliedBatch:
-    """Rows whose batch failed ambiguously: the server may or may not hold them.
-
-    Attributes:
-        batch: the batch number (0-based, in reading order).
-        indices: input indices of the rows.
-        error: the ambiguous failure (usually `MaybeAppliedError`).
-    """
-
-    batch: int
-    indices: Sequence[int]
-    error: BaseException
-
-    @property
-    def count(self) -> int:
-        return len(self.indices)
-
-
-@attrs.frozen
-class ImportProgress:
-    """One progress event, sent to ``on_progress`` after each batch settles.
-
-    Attributes:
-        rows_read: rows read from the source so far.
-        rows_done: rows inserted so far.
-        rows_failed: rows failed so far.
-        rows_maybe_applied: rows maybe applied so far.
-        batches_in_flight: batches being sent right now.
-        rows_per_second: inserted rows per second since the start.
-        elapsed: seconds since the start.
-    """
-
-    rows_read: int
-    rows_done: int
-    rows_failed: int
-    rows_maybe_applied: int
-    batches_in_flight: int
-    rows_per_second: float
-    elapsed: float
-
-
-class RowIds(Sequence[str | None]):
-    """Row ids by input index (``None`` when that row was not inserted), stored compactly.
-
-    SeaTable row ids (22 url-safe base64 characters) take 16 bytes each; any other id shape is
-    kept in a side dictionary. ``len()`` is the number of rows read.
-    """
-
-    __slots__ = ("_other", "_packed", "_status")
-
-    def __init__(self, status: bytearray, packed: list[bytearray], other: dict[int, str]):
-        self._status = status
-        self._packed = packed
-        self._other = other
-
-    def __len__(self) -> int:
-        return len(self._status)
-
-    def _get(self, index: int) -> str | None:
-        if self._status[index] != _INSERTED:
-            return None
-        other = self._other.get(index)
-        if other is not None:
-            return other
-        chunk, offset = divmod(index, _CHUNK)
-        raw = bytes(self._packed[chunk][offset * _ID_WIDTH : (offset + 1) * _ID_WIDTH])
-        return base64.urlsafe_b64encode(raw).decode("ascii")[:22]
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self._get(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("row index out of range")
-        return self._get(index)
-
-    def __iter__(self) -> Iterator[str | None]:
-        for index in range(len(self)):
-            yield self._get(index)
-
-    def __repr__(self) -> str:
-        return f"<RowIds {len(self)} rows>"
-
-
-class InsertedRows(Iterable[tuple[int, str]]):
-    """``(input_index, row_id)`` of every inserted row, in input order (a lazy view)."""
-
-    __slots__ = ("_count", "_ids")
-
-    def __init__(self, ids: RowIds, count: int):
-        self._ids = ids
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[tuple[int, str]]:
-        for index, row_id in enumerate(self._ids):
-            if row_id is not None:
-                yield index, row_id
-
-    def __repr__(self) -> str:
-        return f"<InsertedRows {self._count} rows>"
-
-
-@attrs.frozen
-class ImportReport:
-    """The account of one import: every row read is inserted, failed or maybe applied.
-
-    Attributes:
-        table: the target table.
-        rows_read: rows read from the source.
-        row_ids: row id by input index (``None`` for rows not inserted).
-        failed: failed rows, grouped by batch (or by rejection), with the error.
-        maybe_applied: rows the server may or may not hold, grouped by batch, with the error.
-        batches: batches formed from the source.
-        requests: HTTP requests the client sent while the import ran (every attempt, token
-            requests and reconciliation queries included).
-        reconciled_batches: ambiguous batches settled through ``key`` reconciliation.
-        duration: seconds the import took.
-        complete: the whole source was read (False after a stop, a source error or a
-            cancellation).
-        cancelled: the import was cancelled.
-        stopped_by: the error that stopped the import early, if any (auth, permission,
-            unknown table, closed client, or the source raising).
-    """
-
-    table: str
-    rows_read: int
-    row_ids: RowIds = attrs.field(repr=False)
-    failed: tuple[FailedBatch, ...]
-    maybe_applied: tuple[MaybeAppliedBatch, ...]
-    batches: int
-    requests: int
-    reconciled_batches: int
-    duration: float
-    complete: bool
-    cancelled: bool = False
-    stopped_by: BaseException | None = None
-    _inserted_count: int = attrs.field(default=0, alias="inserted_count")
-
-    @property
-    def inserted(self) -> InsertedRows:
-        """``(input_index, row_id)`` pairs in input order (lazy; ``len()`` works)."""
-        return InsertedRows(self.row_ids, self._inserted_count)
-
-    @property
-    def inserted_count(self) -> int:
-        return self._inserted_count
-
-    @property
-    def failed_count(self) -> int:
-        return sum(len(f.indices) for f in self.failed)
-
-    @property
-    def maybe_applied_count(self) -> int:
-        return sum(len(m.indices) for m in self.maybe_applied)
-
-    @property
-    def ok(self) -> bool:
-        """True when every row read was inserted and the whole source was read."""
-        return self.complete and self._inserted_count == self.rows_read
-
-    @property
-    def rows_per_second(self) -> float:
-        return self._inserted_count / self.duration if self.duration > 0 else 0.0
-
-    def summary(self) -> str:
-        """One line: counts, duration and rate."""
-        text = (
-            f"{self.rows_read} rows read: {self._inserted_count} inserted, "
-            f"{self.failed_count} failed, {self.maybe_applied_count} maybe applied "
-            f"in {self.duration:.1f}s ({self.rows_per_second:,.0f} rows/s)"
-        )
-        if self.cancelled:
-            text += "; cancelled"
-        elif self.stopped_by is not None:
-            text += f"; stopped: {self.stopped_by}"
-        return text
-
-
-# ---------------------------------------------------------------------------------------------
-# the job
 
 
 @attrs.define
@@ -356,6 +105,8 @@ def _fatal(exc: BaseException) -> bool:
 def _ambiguous(exc: BaseException) -> bool:
     if isinstance(exc, MaybeAppliedError):
         return True
+    if isinstance(exc, ClientClosedError):
+        return exc.maybe_sent
     if isinstance(exc, TransportError):
         return exc.sent
     # A 2xx answer the SDK could not read: the rows were probably stored.
@@ -379,6 +130,7 @@ class ImportJob:
         key: str | None = None,
         on_progress: ProgressCallback | None = None,
         raise_on_failure: bool = True,
+        skip_existing: bool = False,
     ):
         if not isinstance(table, str) or not table.strip():
             raise ConfigurationError("the table name must be a non-empty string")
@@ -398,6 +150,8 @@ class ImportJob:
             raise ConfigurationError("key must be a non-empty column name")
         if "`" in table or (key is not None and "`" in key):
             raise ConfigurationError("table and key names must not contain backticks")
+        if skip_existing and key is None:
+            raise ConfigurationError("skip_existing needs a key column to recognise rows")
         is_async = isinstance(source, AsyncIterable)
         if not is_async and (
             not isinstance(source, Iterable) or isinstance(source, (str, bytes, Mapping))
@@ -410,6 +164,7 @@ class ImportJob:
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.key = key
+        self.skip_existing = skip_existing
         self._source = source
         self._on_progress = on_progress
         self._raise_on_failure = raise_on_failure
@@ -533,9 +288,9 @@ class ImportJob:
 
     def _take(self, batch: _Batch, row: Any, seen: set[tuple[str, Any]]) -> bool:
         index = len(self._status)
-        self._status.append(_PENDING)
-        if index % _CHUNK == 0:
-            self._packed.append(bytearray(_CHUNK * _ID_WIDTH))
+        self._status.append(PENDING)
+        if index % ID_CHUNK == 0:
+            self._packed.append(bytearray(ID_CHUNK * ID_WIDTH))
         if not isinstance(row, Mapping):
             self._fail(
                 None,
@@ -584,14 +339,32 @@ class ImportJob:
                 self._in_flight[batch.number] = batch
                 try:
                     await self._send(batch)
+                except anyio.get_cancelled_exc_class():
+                    # Cancelled mid-send: the server may still apply the batch.
+                    self._maybe_applied(
+                        batch.number,
+                        batch.indices,
+                        MaybeAppliedError("the import was cancelled while this batch was sent"),
+                    )
+                    raise
                 finally:
                     self._in_flight.pop(batch.number, None)
                 await self._report_progress()
 
     async def _send(self, batch: _Batch) -> None:
+        if self.skip_existing:
+            # Resuming: rows already in the table count as inserted; only the rest is sent.
+            await self._reconcile(batch, None)
+            return
         try:
             ids = await self._append(batch.rows)
         except SeaTableError as exc:
+            if isinstance(exc, ClientClosedError):
+                # Nothing more can be sent; a batch that was on the wire may have landed.
+                settle = self._maybe_applied if exc.maybe_sent else self._fail
+                settle(batch.number, batch.indices, exc)
+                self._stop = self._stop or exc
+                return
             if _ambiguous(exc):
                 if self.key is not None:
                     await self._reconcile(batch, exc)
@@ -629,12 +402,18 @@ class ImportJob:
 
     # -- reconciliation ----------------------------------------------------------------------
 
-    async def _reconcile(self, batch: _Batch, first: SeaTableError) -> None:
+    async def _reconcile(self, batch: _Batch, first: SeaTableError | None) -> None:
+        """Send the rows of ``batch`` whose key is not in the table yet.
+
+        ``first`` is the ambiguous failure that made the batch's outcome unknown, or None
+        when the importer checks before the first send (``skip_existing``).
+        """
         key = self.key
         assert key is not None
-        self._reconciled += 1
+        if first is not None:
+            self._reconciled += 1
         pending = list(zip(batch.indices, batch.rows, strict=True))
-        last: SeaTableError = first
+        last: SeaTableError | None = first
         for round_ in range(MAX_RECONCILE_ROUNDS + 1):
             try:
                 present = await self._existing([row[key] for _, row in pending])
@@ -642,7 +421,9 @@ class ImportJob:
                 self._maybe_applied(
                     batch.number,
                     [i for i, _ in pending],
-                    MaybeAppliedError(f"{last}; reconciling through key {key!r} failed too: {exc}"),
+                    MaybeAppliedError(
+                        f"{last or 'sent'}; checking key {key!r} on the server failed: {exc}"
+                    ),
                 )
                 if _fatal(exc) and self._stop is None:
                     self._stop = exc
@@ -702,34 +483,34 @@ class ImportJob:
     # -- bookkeeping (synchronous: safe under cancellation) -----------------------------------
 
     def _set_inserted(self, index: int, row_id: str) -> None:
-        if self._status[index] != _PENDING:
+        if self._status[index] != PENDING:
             return
-        self._status[index] = _INSERTED
+        self._status[index] = INSERTED
         self._inserted += 1
-        packed = _pack_id(row_id)
+        packed = pack_id(row_id)
         if packed is None:
             self._other_ids[index] = row_id
         else:
-            chunk, offset = divmod(index, _CHUNK)
-            self._packed[chunk][offset * _ID_WIDTH : (offset + 1) * _ID_WIDTH] = packed
+            chunk, offset = divmod(index, ID_CHUNK)
+            self._packed[chunk][offset * ID_WIDTH : (offset + 1) * ID_WIDTH] = packed
 
     def _fail(self, number: int | None, indices: Sequence[int], error: BaseException) -> None:
-        kept = [i for i in indices if self._status[i] == _PENDING]
+        kept = [i for i in indices if self._status[i] == PENDING]
         if not kept:
             return
         for i in kept:
-            self._status[i] = _FAILED
+            self._status[i] = FAILED
         self._failed_n += len(kept)
-        self._failed.append(FailedBatch(number, _compact(kept), error))
+        self._failed.append(FailedBatch(number, compact(kept), error))
 
     def _maybe_applied(self, number: int, indices: Sequence[int], error: BaseException) -> None:
-        kept = [i for i in indices if self._status[i] == _PENDING]
+        kept = [i for i in indices if self._status[i] == PENDING]
         if not kept:
             return
         for i in kept:
-            self._status[i] = _MAYBE
+            self._status[i] = MAYBE
         self._maybe_n += len(kept)
-        self._maybe.append(MaybeAppliedBatch(number, _compact(kept), error))
+        self._maybe.append(MaybeAppliedBatch(number, compact(kept), error))
 
     def _stop_error(self) -> SeaTableError:
         return SeaTableError(f"not sent: the import stopped early ({self._stop})")
@@ -786,27 +567,6 @@ class ImportJob:
             self._stop = self._stop or exc
 
 
-def _pack_id(row_id: str) -> bytes | None:
-    if len(row_id) != 22:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(row_id + "==")
-    except (ValueError, TypeError):
-        return None
-    if len(raw) != _ID_WIDTH or base64.urlsafe_b64encode(raw).decode("ascii")[:22] != row_id:
-        return None
-    return raw
-
-
-def _compact(indices: Sequence[int]) -> Sequence[int]:
-    """A ``range`` for contiguous indices (the common case), else a tuple."""
-    if isinstance(indices, range):
-        return indices
-    if indices and indices[-1] - indices[0] == len(indices) - 1:
-        return range(indices[0], indices[-1] + 1)
-    return tuple(indices)
-
-
 async def import_rows(
     base: Base,
     table: str,
@@ -817,6 +577,7 @@ async def import_rows(
     key: str | None = None,
     on_progress: ProgressCallback | None = None,
     raise_on_failure: bool = True,
+    skip_existing: bool = False,
 ) -> ImportReport:
     """Import every row of ``source`` into ``table``; return the `ImportReport`.
 
@@ -833,6 +594,9 @@ async def import_rows(
         on_progress: called (sync or async) with an `ImportProgress` after each batch.
         raise_on_failure: raise `BulkImportError` when anything failed
             or may have been applied (default); False returns the report in every case.
+        skip_existing: with ``key``, ask the server which keys of each batch already exist
+            and send only the others (one SQL query per batch). Use it to resume an
+            interrupted or cancelled import exactly once.
 
     Raises:
         ConfigurationError: invalid arguments (before anything is read or sent).
@@ -849,5 +613,6 @@ async def import_rows(
         key=key,
         on_progress=on_progress,
         raise_on_failure=raise_on_failure,
+        skip_existing=skip_existing,
     )
     return await job.run()

@@ -1,0 +1,260 @@
+"""What an import reports: the value objects and the compact per-row id storage.
+
+Every row read is *pending* until it settles as inserted, failed or maybe applied; the status
+of each row is one byte, and SeaTable row ids are packed into 16-byte slots in fixed-size chunks
+(17 bytes per row, however many rows pass through).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "FAILED",
+    "ID_CHUNK",
+    "ID_WIDTH",
+    "INSERTED",
+    "MAYBE",
+    "PENDING",
+    "FailedBatch",
+    "ImportProgress",
+    "ImportReport",
+    "InsertedRows",
+    "MaybeAppliedBatch",
+    "RowIds",
+    "compact",
+    "pack_id",
+]
+
+PENDING, INSERTED, FAILED, MAYBE = 0, 1, 2, 3
+ID_WIDTH = 16  # SeaTable row ids are 22 url-safe base64 chars = 16 bytes
+ID_CHUNK = 1 << 16  # rows per id chunk: ids live in 1 MiB blocks, never one huge reallocation
+
+
+@attrs.frozen
+class FailedBatch:
+    """Rows that were not inserted.
+
+    Attributes:
+        batch: the batch number (0-based, in reading order), or None for rows rejected before
+            batching (not a mapping, no key value) or never sent.
+        indices: input indices (0-based positions in the source) of the rows.
+        error: why.
+    """
+
+    batch: int | None
+    indices: Sequence[int]
+    error: BaseException
+
+    @property
+    def count(self) -> int:
+        return len(self.indices)
+
+
+@attrs.frozen
+class MaybeAppliedBatch:
+    """Rows whose batch failed ambiguously: the server may or may not hold them.
+
+    Attributes:
+        batch: the batch number (0-based, in reading order).
+        indices: input indices of the rows.
+        error: the ambiguous failure (usually `MaybeAppliedError`).
+    """
+
+    batch: int
+    indices: Sequence[int]
+    error: BaseException
+
+    @property
+    def count(self) -> int:
+        return len(self.indices)
+
+
+@attrs.frozen
+class ImportProgress:
+    """One progress event, sent to ``on_progress`` after each batch settles.
+
+    Attributes:
+        rows_read: rows read from the source so far.
+        rows_done: rows inserted so far.
+        rows_failed: rows failed so far.
+        rows_maybe_applied: rows maybe applied so far.
+        batches_in_flight: batches being sent right now.
+        rows_per_second: inserted rows per second since the start.
+        elapsed: seconds since the start.
+    """
+
+    rows_read: int
+    rows_done: int
+    rows_failed: int
+    rows_maybe_applied: int
+    batches_in_flight: int
+    rows_per_second: float
+    elapsed: float
+
+
+class RowIds(Sequence[str | None]):
+    """Row ids by input index (``None`` when that row was not inserted), stored compactly.
+
+    SeaTable row ids (22 url-safe base64 characters) take 16 bytes each; any other id shape is
+    kept in a side dictionary. ``len()`` is the number of rows read.
+    """
+
+    __slots__ = ("_other", "_packed", "_status")
+
+    def __init__(self, status: bytearray, packed: list[bytearray], other: dict[int, str]):
+        self._status = status
+        self._packed = packed
+        self._other = other
+
+    def __len__(self) -> int:
+        return len(self._status)
+
+    def _get(self, index: int) -> str | None:
+        if self._status[index] != INSERTED:
+            return None
+        other = self._other.get(index)
+        if other is not None:
+            return other
+        chunk, offset = divmod(index, ID_CHUNK)
+        raw = bytes(self._packed[chunk][offset * ID_WIDTH : (offset + 1) * ID_WIDTH])
+        return base64.urlsafe_b64encode(raw).decode("ascii")[:22]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row index out of range")
+        return self._get(index)
+
+    def __iter__(self) -> Iterator[str | None]:
+        for index in range(len(self)):
+            yield self._get(index)
+
+    def __repr__(self) -> str:
+        return f"<RowIds {len(self)} rows>"
+
+
+class InsertedRows(Iterable[tuple[int, str]]):
+    """``(input_index, row_id)`` of every inserted row, in input order (a lazy view)."""
+
+    __slots__ = ("_count", "_ids")
+
+    def __init__(self, ids: RowIds, count: int):
+        self._ids = ids
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for index, row_id in enumerate(self._ids):
+            if row_id is not None:
+                yield index, row_id
+
+    def __repr__(self) -> str:
+        return f"<InsertedRows {self._count} rows>"
+
+
+@attrs.frozen
+class ImportReport:
+    """The account of one import: every row read is inserted, failed or maybe applied.
+
+    Attributes:
+        table: the target table.
+        rows_read: rows read from the source.
+        row_ids: row id by input index (``None`` for rows not inserted).
+        failed: failed rows, grouped by batch (or by rejection), with the error.
+        maybe_applied: rows the server may or may not hold, grouped by batch, with the error.
+        batches: batches formed from the source.
+        requests: HTTP requests the client sent while the import ran (every attempt, token
+            requests and reconciliation queries included).
+        reconciled_batches: ambiguous batches settled through ``key`` reconciliation.
+        duration: seconds the import took.
+        complete: the whole source was read (False after a stop, a source error or a
+            cancellation).
+        cancelled: the import was cancelled.
+        stopped_by: the error that stopped the import early, if any (auth, permission,
+            unknown table, closed client, or the source raising).
+    """
+
+    table: str
+    rows_read: int
+    row_ids: RowIds = attrs.field(repr=False)
+    failed: tuple[FailedBatch, ...]
+    maybe_applied: tuple[MaybeAppliedBatch, ...]
+    batches: int
+    requests: int
+    reconciled_batches: int
+    duration: float
+    complete: bool
+    cancelled: bool = False
+    stopped_by: BaseException | None = None
+    _inserted_count: int = attrs.field(default=0, alias="inserted_count")
+
+    @property
+    def inserted(self) -> InsertedRows:
+        """``(input_index, row_id)`` pairs in input order (lazy; ``len()`` works)."""
+        return InsertedRows(self.row_ids, self._inserted_count)
+
+    @property
+    def inserted_count(self) -> int:
+        return self._inserted_count
+
+    @property
+    def failed_count(self) -> int:
+        return sum(len(f.indices) for f in self.failed)
+
+    @property
+    def maybe_applied_count(self) -> int:
+        return sum(len(m.indices) for m in self.maybe_applied)
+
+    @property
+    def ok(self) -> bool:
+        """True when every row read was inserted and the whole source was read."""
+        return self.complete and self._inserted_count == self.rows_read
+
+    @property
+    def rows_per_second(self) -> float:
+        return self._inserted_count / self.duration if self.duration > 0 else 0.0
+
+    def summary(self) -> str:
+        """One line: counts, duration and rate."""
+        text = (
+            f"{self.rows_read} rows read: {self._inserted_count} inserted, "
+            f"{self.failed_count} failed, {self.maybe_applied_count} maybe applied "
+            f"in {self.duration:.1f}s ({self.rows_per_second:,.0f} rows/s)"
+        )
+        if self.cancelled:
+            text += "; cancelled"
+        elif self.stopped_by is not None:
+            text += f"; stopped: {self.stopped_by}"
+        return text
+
+
+def pack_id(row_id: str) -> bytes | None:
+    """The 16 bytes of a SeaTable row id, or None for any other id shape."""
+    if len(row_id) != 22:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(row_id + "==")
+    except (ValueError, TypeError):
+        return None
+    if len(raw) != ID_WIDTH or base64.urlsafe_b64encode(raw).decode("ascii")[:22] != row_id:
+        return None
+    return raw
+
+
+def compact(indices: Sequence[int]) -> Sequence[int]:
+    """A ``range`` for contiguous indices (the common case), else a tuple."""
+    if isinstance(indices, range):
+        return indices
+    if indices and indices[-1] - indices[0] == len(indices) - 1:
+        return range(indices[0], indices[-1] + 1)
+    return tuple(indices)

@@ -1,0 +1,140 @@
+"""Input files of ``import``: format, CSV / JSON Lines readers, cell coercion, the pre-check."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from seatable_async.cli._errors import InputError, fail_now
+
+__all__ = [
+    "check_file",
+    "coerce",
+    "csv_header",
+    "csv_rows",
+    "file_kind",
+    "jsonl_rows",
+    "scan",
+]
+
+
+def file_kind(file: Path, file_format: str | None) -> str:
+    """``csv`` or ``jsonl``: ``--format`` if given, else from the file extension."""
+    kind = (file_format or file.suffix.lstrip(".")).lower()
+    if kind in ("ndjson", "json", "jsonlines"):
+        kind = "jsonl"
+    if kind not in ("csv", "jsonl"):
+        fail_now(f"cannot tell the format of {file}: pass --format csv or --format jsonl")
+    return kind
+
+
+def coerce(value: str, column_type: str | None) -> Any:
+    """A CSV cell as SeaTable expects it for the column type (empty cells are left out)."""
+    if column_type in ("number", "rate", "duration", "auto-number"):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() and "." not in value else number
+    if column_type == "checkbox":
+        return value.strip().lower() in ("1", "true", "yes", "y", "x", "on")
+    return value
+
+
+def csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise InputError(f"{path} line 1: malformed CSV header ({exc})") from None
+    if not header or not any(h.strip() for h in header):
+        raise InputError(f"{path} is empty: expected a header line with column names")
+    names = [h.strip() for h in header]
+    if any(not n for n in names):
+        raise InputError(f"{path} line 1: the header has an empty column name")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"{path} line 1: duplicate column(s) {', '.join(duplicates)}")
+    return names
+
+
+def csv_rows(path: Path, header: list[str], types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """Stream the rows of a CSV file; raise `InputError` naming a malformed line."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            next(reader)
+            for record in reader:
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                if len(record) != len(header):
+                    raise InputError(
+                        f"{path} line {reader.line_num}: {len(record)} fields, the header has "
+                        f"{len(header)}"
+                    )
+                yield {
+                    name: coerce(value, types.get(name))
+                    for name, value in zip(header, record, strict=True)
+                    if value != ""
+                }
+        except csv.Error as exc:
+            raise InputError(f"{path} line {reader.line_num}: malformed CSV ({exc})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Stream the objects of a JSON Lines file; raise `InputError` naming a bad line."""
+    with path.open(encoding="utf-8-sig") as handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
+                if not isinstance(value, dict):
+                    raise InputError(
+                        f"{path} line {number}: a JSON {type(value).__name__}, expected an "
+                        "object of column names to values"
+                    )
+                yield value
+        except UnicodeDecodeError:
+            raise InputError(f"{path} line {number + 1}: not UTF-8 text") from None
+
+
+def scan(rows: Iterator[dict[str, Any]]) -> tuple[int, set[str]]:
+    """Validate a whole file before anything is sent: row count and every column used."""
+    count = 0
+    columns: set[str] = set()
+    for row in rows:
+        count += 1
+        columns.update(row)
+    return count, columns
+
+
+def check_file(file: Path, kind: str) -> tuple[list[str], int, set[str]]:
+    """Read the whole file once before anything is sent: header, row count, columns used."""
+    if not file.is_file():
+        fail_now(f"{file}: no such file — check the path")
+    header: list[str] = []
+    try:
+        if kind == "csv":
+            header = csv_header(file)
+            total, used = scan(csv_rows(file, header, {}))
+            used |= set(header)
+        else:
+            total, used = scan(jsonl_rows(file))
+    except InputError as exc:
+        fail_now(f"{exc} — fix the file and run again; nothing was sent")
+    except OSError as exc:
+        fail_now(f"cannot read {file} ({exc.strerror or exc}) — check the path")
+    if total == 0:
+        fail_now(f"{file} has no rows to import — nothing was sent")
+    return header, total, used
