@@ -192,7 +192,7 @@ def fmt_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         lines.append(
             "  ".join(
                 c.ljust(w) if n == 0 or i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths))
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
             )
         )
         if n == 0:

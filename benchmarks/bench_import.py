@@ -19,33 +19,27 @@ Targets: SDK >= 5x the official client's rows/s and >= 0.9x raw httpx's.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
-try:
-    from benchmarks._common import (
-        EmulatorProcess,
-        chunks,
-        fmt_table,
-        load_average,
-        make_rows,
-        median,
-        quiet_official_client,
-    )
-except ImportError:  # run as a script
-    from _common import (  # type: ignore[no-redef]
-        EmulatorProcess,
-        chunks,
-        fmt_table,
-        load_average,
-        make_rows,
-        median,
-        quiet_official_client,
-    )
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import (
+    EmulatorProcess,
+    chunks,
+    fmt_table,
+    load_average,
+    make_rows,
+    median,
+    quiet_official_client,
+)
 
 ROWS = 50_000
 BATCH = 1_000
@@ -200,18 +194,32 @@ def print_result(r: dict[str, Any]) -> None:
     rate = r["rows_per_s"]
     print(
         fmt_table(
-            ["client", "seconds (median)", "rows/s", "runs (s)", "server CPU s",
-             "client CPU s"],
+            ["client", "seconds (median)", "rows/s", "runs (s)", "server CPU s", "client CPU s"],
             [
-                ["seatable-async import_rows", f"{median(r['sdk_seconds']):.2f}",
-                 f"{rate['sdk']:,}", " ".join(f"{x:.2f}" for x in r["sdk_seconds"]),
-                 r["server_cpu_s"]["sdk"], r["client_cpu_s"]["sdk"]],
-                [f"raw httpx x{r['concurrency']}", f"{median(r['raw_seconds']):.2f}",
-                 f"{rate['raw']:,}", " ".join(f"{x:.2f}" for x in r["raw_seconds"]),
-                 r["server_cpu_s"]["raw"], r["client_cpu_s"]["raw"]],
-                ["seatable-api (sequential)", f"{r['official_seconds']:.2f}",
-                 f"{rate['official']:,}", f"{r['official_seconds']:.2f}",
-                 r["server_cpu_s"]["official"], r["client_cpu_s"]["official"]],
+                [
+                    "seatable-async import_rows",
+                    f"{median(r['sdk_seconds']):.2f}",
+                    f"{rate['sdk']:,}",
+                    " ".join(f"{x:.2f}" for x in r["sdk_seconds"]),
+                    r["server_cpu_s"]["sdk"],
+                    r["client_cpu_s"]["sdk"],
+                ],
+                [
+                    f"raw httpx x{r['concurrency']}",
+                    f"{median(r['raw_seconds']):.2f}",
+                    f"{rate['raw']:,}",
+                    " ".join(f"{x:.2f}" for x in r["raw_seconds"]),
+                    r["server_cpu_s"]["raw"],
+                    r["client_cpu_s"]["raw"],
+                ],
+                [
+                    "seatable-api (sequential)",
+                    f"{r['official_seconds']:.2f}",
+                    f"{rate['official']:,}",
+                    f"{r['official_seconds']:.2f}",
+                    r["server_cpu_s"]["official"],
+                    r["client_cpu_s"]["official"],
+                ],
             ],
         )
     )

@@ -12,16 +12,18 @@ compared. Target: SDK time <= 1.25x raw httpx.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
-try:
-    from benchmarks._common import fmt_table, load_average, median
-except ImportError:  # run as a script
-    from _common import fmt_table, load_average, median  # type: ignore[no-redef]
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import fmt_table, load_average, median
 
 TARGET = 1.25
 TABLE = "Contacts"
@@ -33,9 +35,7 @@ async def _setup() -> tuple[Any, str, str]:
 
     emu = Emulator(version="6.0")
     demo = seed_demo(emu)
-    async with httpx.AsyncClient(
-        transport=emu.transport(), base_url="http://127.0.0.1"
-    ) as http:
+    async with httpx.AsyncClient(transport=emu.transport(), base_url="http://127.0.0.1") as http:
         r = await http.get(
             "/api/v2.1/dtable/app-access-token/",
             headers={"Authorization": f"Token {demo.api_token}"},
@@ -67,9 +67,7 @@ async def run_sdk(emu: Any, api_token: str, row_id: str, n: int) -> float:
 
 async def run_raw(emu: Any, api_token: str, row_id: str, n: int) -> float:
     """Seconds for ``n`` sequential raw httpx GETs of the same row with a fixed header."""
-    async with httpx.AsyncClient(
-        transport=emu.transport(), base_url="http://127.0.0.1"
-    ) as http:
+    async with httpx.AsyncClient(transport=emu.transport(), base_url="http://127.0.0.1") as http:
         r = await http.get(
             "/api/v2.1/dtable/app-access-token/",
             headers={"Authorization": f"Token {api_token}"},
@@ -123,7 +121,7 @@ async def _measure(n: int, rounds: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    n, rounds = (1_000, 3) if quick else (5_000, 5)
+    n, rounds = (1_000, 3) if quick else (5_000, 7)
     result: dict[str, Any] = anyio.run(_measure, n, rounds)
     print_result(result)
     return result
@@ -135,10 +133,18 @@ def print_result(r: dict[str, Any]) -> None:
         fmt_table(
             ["client", "median s", "µs/request", "runs (s)"],
             [
-                ["seatable-async", f"{r['sdk_median_s']:.3f}", r["sdk_us_per_request"],
-                 " ".join(f"{x:.3f}" for x in r["sdk_seconds"])],
-                ["raw httpx", f"{r['raw_median_s']:.3f}", r["raw_us_per_request"],
-                 " ".join(f"{x:.3f}" for x in r["raw_seconds"])],
+                [
+                    "seatable-async",
+                    f"{r['sdk_median_s']:.3f}",
+                    r["sdk_us_per_request"],
+                    " ".join(f"{x:.3f}" for x in r["sdk_seconds"]),
+                ],
+                [
+                    "raw httpx",
+                    f"{r['raw_median_s']:.3f}",
+                    r["raw_us_per_request"],
+                    " ".join(f"{x:.3f}" for x in r["raw_seconds"]),
+                ],
             ],
         )
     )
@@ -158,7 +164,7 @@ def _profile(n: int) -> None:
         await run_sdk(emu, api_token, row_id, n)
 
     try:
-        from pyinstrument import Profiler
+        from pyinstrument import Profiler  # type: ignore[import-not-found]
     except ImportError:
         import cProfile
         import pstats

@@ -21,31 +21,26 @@ Targets: share of the allowed rate >= 95 %, 429 answers <= 1 % of the SDK's requ
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
-try:
-    from benchmarks._common import (
-        EmulatorProcess,
-        chunks,
-        fmt_table,
-        load_average,
-        make_rows,
-        quiet_official_client,
-    )
-except ImportError:  # run as a script
-    from _common import (  # type: ignore[no-redef]
-        EmulatorProcess,
-        chunks,
-        fmt_table,
-        load_average,
-        make_rows,
-        quiet_official_client,
-    )
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import (
+    EmulatorProcess,
+    chunks,
+    fmt_table,
+    load_average,
+    make_rows,
+    quiet_official_client,
+)
 
 LIMIT = 20
 WINDOW = 2.0
@@ -133,12 +128,10 @@ def official_import(url: str, api_token: str, rows: list[dict[str, Any]]) -> dic
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    n = 4_000 if quick else ROWS
+    n = 6_000 if quick else ROWS
     rows = make_rows(n)
     load_before = load_average()
-    with EmulatorProcess(
-        version="6.0", latency=LATENCY, rate_limit=(LIMIT, WINDOW)
-    ) as emu:
+    with EmulatorProcess(version="6.0", latency=LATENCY, rate_limit=(LIMIT, WINDOW)) as emu:
         info = emu.create_base("ratelimit-sdk")
         emu.reset_stats()
         sdk = anyio.run(sdk_import, emu.url, info["api_token"], rows)
@@ -184,12 +177,23 @@ def print_result(r: dict[str, Any]) -> None:
         fmt_table(
             ["client", "rows stored", "requests", "429s", "seconds", "share of allowed rate"],
             [
-                ["seatable-async", f"{sdk['stored']:,}", sdk["requests"], sdk["status_429"],
-                 sdk["seconds"], f"{sdk['share_of_allowed_rate']:.1%} "
-                 f"(full windows: {sdk['accepted_per_full_window']})"],
-                ["seatable-api (official)", f"{off['stored']:,}", off["requests"],
-                 1 if off["stopped_by"] else 0, off["seconds"],
-                 f"stopped by {off['stopped_by'] or '-'}"],
+                [
+                    "seatable-async",
+                    f"{sdk['stored']:,}",
+                    sdk["requests"],
+                    sdk["status_429"],
+                    sdk["seconds"],
+                    f"{sdk['share_of_allowed_rate']:.1%} "
+                    f"(full windows: {sdk['accepted_per_full_window']})",
+                ],
+                [
+                    "seatable-api (official)",
+                    f"{off['stored']:,}",
+                    off["requests"],
+                    1 if off["stopped_by"] else 0,
+                    off["seconds"],
+                    f"stopped by {off['stopped_by'] or '-'}",
+                ],
             ],
         )
     )

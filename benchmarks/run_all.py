@@ -14,6 +14,7 @@ and its ratios. A full or ``--only`` run merges its results into
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -89,24 +90,21 @@ SCENARIOS: dict[int, tuple[str, Callable[[bool], dict[str, Any]]]] = {
 
 
 def _environment() -> dict[str, Any]:
-    import httpx
-    import seatable_api  # noqa: F401
+    from importlib.metadata import PackageNotFoundError, version
 
-    from seatable_async.client import _VERSION
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # informational only
+            return "?"
 
-    try:
-        from importlib.metadata import version
-
-        official = version("seatable-api")
-    except Exception:  # pragma: no cover - informational only
-        official = "?"
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "seatable_async": _VERSION,
-        "seatable_api": official,
-        "httpx": httpx.__version__,
+        "seatable_async": installed("seatable-async"),
+        "seatable_api": installed("seatable-api"),
+        "httpx": installed("httpx"),
     }
 
 
@@ -122,8 +120,7 @@ def main() -> None:
 
     started = time.monotonic()
     load = load_average()
-    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-          f"({os.cpu_count()} CPUs)")
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)")
     fresh: dict[str, Any] = {}
     for n in chosen:
         name, fn = SCENARIOS[n]
@@ -134,8 +131,10 @@ def main() -> None:
         result["wall_seconds"] = round(time.monotonic() - t0, 1)
         fresh[name] = result
     total = time.monotonic() - started
-    print(f"\nall chosen scenarios took {total:.0f} s; load average now "
-          f"{' '.join(f'{x:.2f}' for x in load_average())}")
+    print(
+        f"\nall chosen scenarios took {total:.0f} s; load average now "
+        f"{' '.join(f'{x:.2f}' for x in load_average())}"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     if args.quick:
@@ -146,10 +145,8 @@ def main() -> None:
     out = RESULTS / "latest.json"
     merged: dict[str, Any] = {"scenarios": {}}
     if out.exists():
-        try:
+        with contextlib.suppress(ValueError):
             merged = json.loads(out.read_text())
-        except ValueError:
-            pass
     merged.setdefault("scenarios", {}).update(fresh)
     merged["environment"] = _environment()
     if not args.only:

@@ -29,6 +29,7 @@ DEFAULT_BASE_TOKEN_LIFETIME = 3 * 86400.0
 _ADVISORY_FRACTION = 0.10
 _MANDATORY_FRACTION = 0.05
 _MANDATORY_CAP = 300.0
+_SHORT_TOKEN_FLOOR = 1.0
 
 
 @attrs.frozen
@@ -108,7 +109,8 @@ class BaseToken:
     @property
     def refresh_at(self) -> float:
         """Advisory point: from here one background task renews the token."""
-        return self.expires_at - max(_ADVISORY_FRACTION * self.lifetime, self._mandatory_margin)
+        margin = max(_ADVISORY_FRACTION * self.lifetime, 2 * self._mandatory_margin)
+        return self.expires_at - margin
 
     @property
     def must_refresh_at(self) -> float:
@@ -117,7 +119,11 @@ class BaseToken:
 
     @property
     def _mandatory_margin(self) -> float:
-        return min(_MANDATORY_CAP, _MANDATORY_FRACTION * self.lifetime)
+        # 5 % of the lifetime, at most 5 minutes; short-lived tokens keep up to a second (10 %
+        # of their lifetime) so a request queued behind others is not sent too late.
+        lifetime = self.lifetime
+        floor = min(_SHORT_TOKEN_FLOOR, _ADVISORY_FRACTION * lifetime)
+        return min(_MANDATORY_CAP, max(_MANDATORY_FRACTION * lifetime, floor))
 
     @property
     def writable(self) -> bool:

@@ -32,6 +32,7 @@ from seatable_async.bulk._report import (
     RowIds,
     compact,
     pack_id,
+    pack_ids,
 )
 from seatable_async.errors import (
     AuthenticationError,
@@ -397,8 +398,21 @@ class ImportJob:
                 ),
             )
             return
-        for index, row_id in zip(indices, ids, strict=True):
-            self._set_inserted(index, row_id)
+        packed = pack_ids(ids)
+        if packed is None:
+            for index, row_id in zip(indices, ids, strict=True):
+                self._set_inserted(index, row_id)
+            return
+        status, chunks = self._status, self._packed
+        for n, index in enumerate(indices):
+            if status[index] != PENDING:
+                continue
+            status[index] = INSERTED
+            self._inserted += 1
+            chunk, offset = divmod(index, ID_CHUNK)
+            chunks[chunk][offset * ID_WIDTH : (offset + 1) * ID_WIDTH] = packed[
+                n * ID_WIDTH : (n + 1) * ID_WIDTH
+            ]
 
     # -- reconciliation ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ of each row is one byte, and SeaTable row ids are packed into 16-byte slots in f
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -240,15 +242,27 @@ class ImportReport:
 
 def pack_id(row_id: str) -> bytes | None:
     """The 16 bytes of a SeaTable row id, or None for any other id shape."""
-    if len(row_id) != 22:
+    return pack_ids([row_id])
+
+
+def pack_ids(row_ids: Sequence[str]) -> bytes | None:
+    """The ids' 16 bytes each, concatenated; None unless every id has SeaTable's shape.
+
+    22 base64url characters carry 132 bits; an id round-trips through 16 bytes exactly when the
+    last character's 4 spare bits are zero (A, Q, g or w). Decoding a whole batch at once
+    keeps the per-row cost of recording ids small.
+    """
+    joined = "".join(row_ids)
+    if len(joined) != 22 * len(row_ids) or _PACKABLE_IDS.fullmatch(joined) is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(row_id + "==")
-    except (ValueError, TypeError):
-        return None
-    if len(raw) != ID_WIDTH or base64.urlsafe_b64encode(raw).decode("ascii")[:22] != row_id:
-        return None
-    return raw
+    # Each id plus "AA" is 24 characters, i.e. 18 whole bytes; keep the first 16 of each.
+    raw = binascii.a2b_base64(("AA".join(row_ids) + "AA").translate(_TO_STANDARD_BASE64))
+    view = memoryview(raw)
+    return b"".join(view[i : i + ID_WIDTH] for i in range(0, len(raw), ID_WIDTH + 2))
+
+
+_PACKABLE_IDS = re.compile(r"(?:[A-Za-z0-9_-]{21}[AQgw])*")
+_TO_STANDARD_BASE64 = str.maketrans("-_", "+/")
 
 
 def compact(indices: Sequence[int]) -> Sequence[int]:
