@@ -292,7 +292,7 @@ class ImportJob:
         self._status.append(PENDING)
         if index % ID_CHUNK == 0:
             self._packed.append(bytearray(ID_CHUNK * ID_WIDTH))
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):
             self._fail(
                 None,
                 [index],
@@ -404,6 +404,23 @@ class ImportJob:
                 self._set_inserted(index, row_id)
             return
         status, chunks = self._status, self._packed
+        start, count = indices[0], len(indices)
+        if (
+            indices[-1] - start == count - 1
+            and status.count(PENDING, start, start + count) == count
+        ):
+            # The common case, a contiguous batch whose rows are all pending: whole slices.
+            status[start : start + count] = bytes([INSERTED]) * count
+            self._inserted += count
+            done = 0
+            while done < count:
+                chunk, offset = divmod(start + done, ID_CHUNK)
+                take = min(count - done, ID_CHUNK - offset)
+                chunks[chunk][offset * ID_WIDTH : (offset + take) * ID_WIDTH] = packed[
+                    done * ID_WIDTH : (done + take) * ID_WIDTH
+                ]
+                done += take
+            return
         for n, index in enumerate(indices):
             if status[index] != PENDING:
                 continue
