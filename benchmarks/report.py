@@ -66,11 +66,10 @@ def _targets(s: dict[str, Result]) -> list[list[str]]:
                 "Client CPU on a contended machine: the SDK process used "
                 f"{imp.get('client_cpu_s', {}).get('sdk', float('nan')):.2f} s of CPU against "
                 f"{imp.get('client_cpu_s', {}).get('raw', float('nan')):.2f} s for raw httpx "
-                "(profile: about a third of the SDK's client time is per-row bookkeeping of "
-                "the returned row ids, `bulk._job` `_record_ids` → `_set_inserted` → "
-                "`bulk._report.pack_id`, which base64-decodes and re-encodes every id: "
-                "0.1 s per 50,000 ids on its own). With a free core it is hidden "
-                "behind the latency; when the 2 cores are busy it costs wall time.",
+                "(profile: the per-row work raw httpx skips — checking and copying each "
+                "input row, decoding the returned row ids and keeping them in the report, "
+                "which is what lets every row be accounted for). With a free core it is "
+                "hidden behind the latency; when the 2 cores are busy it costs wall time.",
             ]
         )
     ovh = s.get("overhead")
@@ -95,9 +94,9 @@ def _targets(s: dict[str, Result]) -> list[list[str]]:
             limit = (
                 "One token request per base per token lifetime, single-flight and "
                 "generation-guarded. Requests refused: sent with a token that expired on the "
-                "way; a 3 s token's mandatory renewal margin is 0.15 s, the same order as "
-                "the 100 ms latency plus queueing and CPU jitter on 2 shared cores (a 3-day "
-                "token's margin is 5 minutes). Each refusal costs one replay."
+                "way (a 3 s token's mandatory renewal margin is 0.3 s, close to the 100 ms "
+                "latency plus queueing and CPU jitter on 2 shared cores; a 3-day token's "
+                "margin is 5 minutes). Each refusal costs one replay."
             )
             if failed or run["token_requests"] > tok["target_per_generation"] * run["generations"]:
                 limit += (
