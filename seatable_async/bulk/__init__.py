@@ -19,8 +19,9 @@ Ambiguous batches
     unreadable 2xx answer) is never replayed blindly. With ``key="<column>"`` the batch is
     reconciled: the importer asks the server (SQL with parameters) which of the batch's key
     values exist, counts those rows as inserted (with the ids found) and sends only the missing
-    ones, repeating at most `MAX_RECONCILE_ROUNDS` times. Without ``key`` the batch is
-    reported as maybe applied.
+    ones, repeating while rounds make progress (it gives up after `MAX_RECONCILE_ROUNDS`
+    rounds in a row that insert nothing). Without ``key`` the batch is reported as maybe
+    applied.
 
 Key values
     With ``key``, a row whose key value is missing, ``None``, an empty string or not a scalar

@@ -65,6 +65,7 @@ MAX_BATCH_SIZE = 1000
 """SeaTable's cap on rows per append request."""
 
 MAX_RECONCILE_ROUNDS = 3
+MAX_RECONCILE_TOTAL = 50
 """How often an ambiguous batch is reconciled (query, then send the missing rows) at most."""
 
 DEFAULT_MAX_CONCURRENCY = 16
@@ -445,7 +446,11 @@ class ImportJob:
             self._reconciled += 1
         pending = list(zip(batch.indices, batch.rows, strict=True))
         last: SeaTableError | None = first
-        for round_ in range(MAX_RECONCILE_ROUNDS + 1):
+        # Keep going while rounds make progress (a batch sent row by row to a legacy server
+        # rarely gets through a faulty network whole); give up after MAX_RECONCILE_ROUNDS
+        # rounds in a row that inserted nothing.
+        stalled, rounds, before = 0, 0, len(pending) + 1
+        while True:
             try:
                 present = await self._existing([row[key] for _, row in pending])
             except SeaTableError as exc:
@@ -468,12 +473,14 @@ class ImportJob:
                     missing.append((index, row))
             if not missing:
                 return
-            if round_ == MAX_RECONCILE_ROUNDS:
+            stalled = 0 if len(missing) < before else stalled + 1
+            before, rounds = len(missing), rounds + 1
+            if stalled > MAX_RECONCILE_ROUNDS or rounds > MAX_RECONCILE_TOTAL:
                 self._fail(
                     batch.number,
                     [i for i, _ in missing],
                     SeaTableError(
-                        f"not inserted after {MAX_RECONCILE_ROUNDS} reconciliation rounds; "
+                        f"not inserted after {rounds - 1} reconciliation rounds; "
                         f"last failure: {last}"
                     ),
                 )

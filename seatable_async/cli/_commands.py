@@ -255,6 +255,14 @@ def demo(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Batches in flight at once.")] = 8,
     batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Rows per request.")] = 1000,
+    token_ttl: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            help="Base-Token lifetime in seconds (short, so the demo shows renewals; "
+            "SeaTable's is 3 days).",
+        ),
+    ] = 2.0,
 ) -> None:
     """Import rows into the built-in SeaTable emulator and show what the auth machinery did.
 
@@ -264,7 +272,9 @@ def demo(
     """
     limit = _parse_rate_now(rate_limit)
     console = Console()
-    run_with_hints(lambda: _demo(rows, version, limit, faults, concurrency, batch_size, console))
+    run_with_hints(
+        lambda: _demo(rows, version, limit, faults, concurrency, batch_size, token_ttl, console)
+    )
 
 
 async def _demo(
@@ -274,6 +284,7 @@ async def _demo(
     faults: int | None,
     concurrency: int,
     batch_size: int,
+    token_ttl: float,
     console: Console,
 ) -> None:
     try:
@@ -284,6 +295,7 @@ async def _demo(
     try:
         emu = Emulator(
             version=version,
+            token_ttl=token_ttl,
             rate_limit=rate_limit,
             faults=Faults(
                 seed=faults, rate_429=0.02, rate_5xx=0.02, rate_reset=0.02, rate_lost=0.02
@@ -309,7 +321,7 @@ async def _demo(
 
     console.print(
         f"SeaTable emulator {emu.full_version} (in-process), base {account.base.name!r}, "
-        f"table {table!r}"
+        f"table {table!r}, Base-Token lifetime {token_ttl:g} s"
         + (f", rate limit {rate_limit[0]}/{rate_limit[1]:g}s" if rate_limit else "")
         + (f", faults seed {faults}" if faults is not None else "")
     )
