@@ -114,6 +114,18 @@ class TokenPool:
         slot = self._slots.get(source.key)
         return slot.token if slot else None
 
+    def current(self, source: TokenSource) -> BaseToken | None:
+        """The token if it may still be sent now, without awaiting; starts a background
+        renewal when the token is past its advisory point."""
+        slot = self._slots.get(source.key)
+        token = slot.token if slot is not None else None
+        if slot is None or token is None:
+            return None
+        now = anyio.current_time()
+        if now >= token.refresh_at:
+            self._refresh_in_background(source, slot, now)
+        return token if now < token.must_refresh_at else None
+
     async def get(self, source: TokenSource) -> BaseToken:
         """Return a usable Base-Token for ``source``, minting one only when needed."""
         slot = self._slot(source.key)
@@ -286,6 +298,12 @@ class PooledCredential:
 
     async def acquire(self) -> Lease:
         token = await self.pool.get(self.source)
+        return Lease(token.secret, token.generation, token.must_refresh_at)
+
+    def current(self) -> Lease | None:
+        token = self.pool.current(self.source)
+        if token is None:
+            return None
         return Lease(token.secret, token.generation, token.must_refresh_at)
 
     async def reject(self, lease: Lease) -> bool:

@@ -42,6 +42,10 @@ class Credential(Protocol):
         """Return the token to use now (may mint one)."""
         ...
 
+    def current(self) -> Lease | None:
+        """The token to use now if one is at hand without I/O, else None."""
+        ...
+
     async def reject(self, lease: Lease) -> bool:
         """The server refused ``lease``; return True if a replay with a new token is worthwhile."""
         ...
@@ -55,6 +59,9 @@ class StaticCredential:
     secret: Secret
 
     async def acquire(self) -> Lease:
+        return Lease(self.secret)
+
+    def current(self) -> Lease | None:
         return Lease(self.secret)
 
     async def reject(self, lease: Lease) -> bool:

@@ -20,6 +20,7 @@ Re-mint and scheme replays do not count against ``RetryPolicy.max_attempts``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -57,6 +58,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Replays that cost no attempt: a re-minted Base-Token, the Bearer→Token switch, and a token
 # that went stale while the request queued for the rate limiter or a connection slot.
 _FREE_CAUSES = ("token", "scheme", "stale")
+_NO_SLOT = contextlib.nullcontext()
 _MAX_STALE_REPLAYS = 5
 _MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.ProtocolError)
 
@@ -197,7 +199,7 @@ class Pipeline:
             async with scheme.probe_lock:
                 if not scheme.confirmed:
                     used = scheme.scheme
-                    response = await self._exchange(call, state, lease, used, number)
+                    response, lease = await self._exchange(call, state, lease, used, number)
                     if looks_like_scheme_rejection(
                         response.status_code, response.content, scheme_probe=call.scheme_probe
                     ):
@@ -208,28 +210,39 @@ class Pipeline:
                     elif response.status_code < 500 and response.status_code != 429:
                         scheme.confirm(used)
                     return await self._finish(call, state, lease, response)
-        response = await self._exchange(call, state, lease, scheme.scheme, number)
+        response, lease = await self._exchange(call, state, lease, scheme.scheme, number)
         return await self._finish(call, state, lease, response)
 
     async def _exchange(
         self, call: Call, state: _Attempts, lease: Lease | None, scheme: Scheme, number: int
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Lease | None]:
+        """Wait for the rate budget and a connection slot, then send; return the answer and
+        the credential lease that was actually sent."""
         headers = dict(call.headers) if call.headers else {}
-        if lease is not None:
-            headers["Authorization"] = f"{scheme} {lease.secret.get_secret()}"
         key = call.rate_key
         if key is not None:
             await self._limiter.acquire(key)
         response: httpx.Response | None = None
         started = time.perf_counter()
+        # Token requests skip the queue of data requests: hundreds of operations may be
+        # waiting for a slot while the token they need is being renewed.
+        slot = _NO_SLOT if call.token_request else self._concurrency
         try:
-            async with self._concurrency:
+            async with slot:
                 if lease is not None and anyio.current_time() >= lease.use_before:
-                    # Queued past the token's mandatory renewal point: take a fresh one
-                    # instead of sending a token the client knows is about to expire.
-                    state.stale_replays += 1
-                    if state.stale_replays <= _MAX_STALE_REPLAYS:
-                        raise _Replay("stale")
+                    # Queued past the token's mandatory renewal point: never send a token the
+                    # client knows is about to expire. Take the renewed one if the pool has
+                    # it already, else go back for one (minting needs no slot held here).
+                    assert call.credential is not None
+                    fresh = call.credential.current()
+                    if fresh is not None:
+                        lease = fresh
+                    else:
+                        state.stale_replays += 1
+                        if state.stale_replays <= _MAX_STALE_REPLAYS:
+                            raise _Replay("stale")
+                if lease is not None:
+                    headers["Authorization"] = f"{scheme} {lease.secret.get_secret()}"
                 self._stats.requests += 1
                 if call.token_request:
                     self._stats.token_requests += 1
@@ -280,7 +293,7 @@ class Pipeline:
                     response.headers if response is not None else None,
                 )
         self._log(call, number, started, response.status_code)
-        return response
+        return response, lease
 
     def _log(self, call: Call, number: int, started: float, outcome: object) -> None:
         if logger.isEnabledFor(logging.DEBUG):

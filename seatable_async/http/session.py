@@ -9,6 +9,8 @@ import httpx
 __all__ = ["new_http_client"]
 
 USER_AGENT = "seatable-async/0.1.0"
+TOKEN_CONNECTIONS = 4
+"""Connections beyond ``max_concurrency`` for Base-Token requests, which skip the queue."""
 
 
 def new_http_client(
@@ -22,13 +24,15 @@ def new_http_client(
 
     Redirects are never followed (credentials and bodies must not travel to another host),
     the environment's proxy settings are ignored, and the pool timeout is unlimited because the
-    client's own concurrency limiter queues requests before they reach the pool.
+    client's own concurrency limiter queues requests before they reach the pool (token
+    requests bypass that queue and get a few connections of their own).
     """
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(timeout, pool=None),
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+            max_connections=max_connections + TOKEN_CONNECTIONS,
+            max_keepalive_connections=max_connections,
         ),
         follow_redirects=False,
         verify=verify,

@@ -22,6 +22,7 @@ import pytest
 
 import seatable_async as sa
 from seatable_async.emulator import Emulator, Faults
+from seatable_async.http.session import TOKEN_CONNECTIONS
 
 from ._helpers import FAST_RETRY, running_tasks
 
@@ -187,9 +188,8 @@ WORKERS = 64
 async def _soak(
     emu: Emulator, client: sa.Client, soak: Soak, workers: int = WORKERS, jumps: int = 0
 ) -> float:
-    """Run the plan with ``workers`` concurrent tasks (more than the client's max_concurrency,
-    so its limiter queues them, but few enough that no task waits longer than a token's
-    margin: see test_token_leased_before_queueing_is_sent_expired)."""
+    """Run the plan with ``workers`` concurrent tasks (more than the client's
+    max_concurrency, so its limiter queues them)."""
     started = time.monotonic()
     send, receive = anyio.create_memory_object_stream[tuple[str, int, int]](len(soak.plan))
     for item in soak.plan:
@@ -272,7 +272,7 @@ async def test_soak_over_loopback_http(anyio_backend: str) -> None:
         assert soak.connections and _leaks(soak) == 0
         leaked_tasks = running_tasks() - baseline
     assert leaked_tasks == 0
-    assert soak.max_connections <= max_concurrency
+    assert soak.max_connections <= max_concurrency + TOKEN_CONNECTIONS
     assert sum(soak.done.values()) == SOAK_OPS
     soak.check_tables()
     assert all(emu.stats.faults[k] > 0 for k in ("429", "5xx", "reset", "lost")), emu.stats.faults
@@ -305,7 +305,9 @@ async def test_soak_in_process_with_short_token_ttl(anyio_backend: str) -> None:
         "http://127.0.0.1", transport=emu.transport(), retry=FAST_RETRY,
         max_concurrency=max_concurrency,
     ) as client:
-        elapsed = await _soak(emu, client, soak, workers=max_concurrency)
+        # Every operation starts at once: most wait in the client's queue past their token's
+        # renewal point and must take a fresh token before they are sent.
+        elapsed = await _soak(emu, client, soak, workers=len(soak.plan))
         generations = _generations(client)
         stats = client.stats
     assert client._task_group is None and client._http is None
