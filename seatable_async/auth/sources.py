@@ -30,9 +30,21 @@ Send = Callable[[Call], Awaitable[Any]]
 
 
 def parse_token_grant(
-    data: Any, *, method: str, path: str, permission: str | None = None
+    data: Any,
+    *,
+    method: str,
+    path: str,
+    permission: str | None = None,
+    requested_at: float | None = None,
 ) -> BaseToken:
-    """Read a Base-Token answer into a `BaseToken`, or raise ``ResponseFormatError``."""
+    """Read a Base-Token answer into a `BaseToken`, or raise ``ResponseFormatError``.
+
+    ``requested_at`` (monotonic) is when the token request was sent. The server minted the
+    token between then and now, so its lifetime is counted from the request, not from the
+    answer — a slow answer must not make the token look younger than it is. The discount is
+    capped at a quarter of the lifetime so that a request delayed by retries cannot make a
+    fresh token look expired.
+    """
     if not isinstance(data, dict):
         raise ResponseFormatError(
             f"expected a JSON object with an access_token, got {type(data).__name__}",
@@ -64,7 +76,7 @@ def parse_token_grant(
         secret=Secret(raw, kind="Base-Token"),
         dtable_uuid=uuid.strip(),
         permission=permission or claims_permission or "rw",
-        received_at=anyio.current_time(),
+        received_at=_anchor(requested_at, lifetime),
         lifetime=lifetime,
         expires_at_unix=expires_unix,
         app_name=text("app_name"),
@@ -89,6 +101,13 @@ def _claim(token: str, name: str) -> str | None:
     return value if isinstance(value, str) and value in ("r", "rw") else None
 
 
+def _anchor(requested_at: float | None, lifetime: float) -> float:
+    received = anyio.current_time()
+    if requested_at is None:
+        return received
+    return max(requested_at, received - 0.25 * lifetime)
+
+
 async def _mint(
     send: Send,
     url: str,
@@ -98,6 +117,7 @@ async def _mint(
     scheme_probe: bool = False,
     permission: str | None = None,
 ) -> BaseToken:
+    requested_at = anyio.current_time()
     data = await send(
         Call(
             "GET",
@@ -108,7 +128,9 @@ async def _mint(
             token_request=True,
         )
     )
-    return parse_token_grant(data, method="GET", path=template, permission=permission)
+    return parse_token_grant(
+        data, method="GET", path=template, permission=permission, requested_at=requested_at
+    )
 
 
 @attrs.frozen
