@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
-from seatable_async.auth.pool import PooledCredential, TokenPool, TokenSource
+from seatable_async.auth.pool import TokenPool
 from seatable_async.auth.scheme import SchemeState
 from seatable_async.auth.secret import Secret
 from seatable_async.auth.sources import AccountBaseSource, ApiTokenSource, ExternalLinkSource
@@ -21,7 +21,7 @@ from seatable_async.errors import (
     ResponseFormatError,
     SeaTableError,
 )
-from seatable_async.http.call import Call, StaticCredential
+from seatable_async.http.call import Call
 from seatable_async.http.pipeline import Pipeline
 from seatable_async.http.ratelimit import RateLimiter
 from seatable_async.http.retry import RetryPolicy
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Client"]
 
 logger = logging.getLogger("seatable_async")
+
 
 class Client:
     """An async client for one SeaTable server.
@@ -83,8 +84,10 @@ class Client:
         store: FleetStore | None = None,
     ):
         self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or (
-            max_concurrency < 1
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or (max_concurrency < 1)
         ):
             raise ConfigurationError("max_concurrency must be an integer >= 1")
         if not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -194,9 +197,6 @@ class Client:
 
     def _url(self, path: str) -> str:
         return self.server_url + path
-
-    def _credential(self, source: TokenSource) -> PooledCredential:
-        return PooledCredential(self._pool, source)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -327,9 +327,6 @@ class Client:
             self.server_url, account_token, workspace_id, base_name, self._send
         )
         return Base(self, source, account_token=account_token)
-
-    def _account_credential(self, token: Secret) -> StaticCredential:
-        return StaticCredential("account", token)
 
 
 def _external_link_token(link_or_token: str) -> str:
