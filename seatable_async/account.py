@@ -80,13 +80,14 @@ class Account:
         idempotent: bool | None = None,
         **kwargs: Any,
     ) -> Any:
+        if idempotent is not None:
+            kwargs["idempotent"] = idempotent
         return await self._client._send(
             Call(
                 method,
                 self._client._url(path),
                 template or path,
                 credential=self._credential,
-                idempotent=method in ("GET", "PUT", "DELETE") if idempotent is None else idempotent,
                 **kwargs,
             )
         )

@@ -16,9 +16,9 @@ from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-import anyio
 import attrs
 
+from seatable_async._batches import Batch, run_batches
 from seatable_async._sql_text import SQL_CAP, inline_parameters, result_cap, without_literals
 from seatable_async._sql_text import SQL_DEFAULT_LIMIT as SQL_DEFAULT_LIMIT
 from seatable_async.auth.pool import PooledCredential, TokenSource
@@ -30,7 +30,6 @@ from seatable_async.errors import (
     ConfigurationError,
     PermissionDeniedError,
     ResponseFormatError,
-    SeaTableError,
 )
 from seatable_async.http.call import Call
 from seatable_async.models import Asset, BaseTokenInfo, Metadata, SqlResult, rows_by_name
@@ -96,7 +95,7 @@ class Base:
 
     def __repr__(self) -> str:
         token = self._client._pool.peek(self._source)
-        name = token.dtable_name or token.dtable_uuid if token else "not yet authorised"
+        name = token.grant.dtable_name or token.dtable_uuid if token else "not yet authorised"
         return f"<seatable_async.Base {name}>"
 
     # -- routing and calls --------------------------------------------------------------------
@@ -111,8 +110,8 @@ class Base:
     async def _route_for(self, token: BaseToken) -> _Route:
         uuid = token.dtable_uuid
         server = self._client.server_url
-        gateway = token.use_api_gateway
-        dtable_server = (token.dtable_server or "").rstrip("/")
+        gateway = token.grant.use_api_gateway
+        dtable_server = (token.grant.dtable_server or "").rstrip("/")
         if gateway is None:
             if dtable_server.endswith("/api-gateway"):
                 gateway = True
@@ -132,7 +131,7 @@ class Base:
                 method="GET",
                 path="access-token",
             )
-        dtable_db = (token.dtable_db or f"{server}/dtable-db").rstrip("/")
+        dtable_db = (token.grant.dtable_db or f"{server}/dtable-db").rstrip("/")
         return _Route(
             False,
             f"{dtable_server}/api/v1/dtables/{uuid}",
@@ -147,18 +146,21 @@ class Base:
         url: str,
         template: str,
         *,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
         **kwargs: Any,
     ) -> Call:
-        prefix = "/api-gateway/api/v2/dtables/{base_uuid}" if route.gateway else (
-            "/dtable-server/api/v1/dtables/{base_uuid}"
+        prefix = (
+            "/api-gateway/api/v2/dtables/{base_uuid}"
+            if route.gateway
+            else ("/dtable-server/api/v1/dtables/{base_uuid}")
         )
+        if idempotent is not None:
+            kwargs["idempotent"] = idempotent
         return Call(
             method,
             url,
             template if template.startswith("/dtable-db") else prefix + template,
             credential=self._credential,
-            idempotent=idempotent,
             rate_key=route.dtable_uuid,
             **kwargs,
         )
@@ -188,10 +190,10 @@ class Base:
         return BaseTokenInfo(
             dtable_uuid=token.dtable_uuid,
             permission=token.permission,
-            expires_at=token.expires_at_unix,
-            app_name=token.app_name,
-            workspace_id=token.workspace_id,
-            dtable_name=token.dtable_name,
+            expires_at=token.grant.expires_at_unix,
+            app_name=token.grant.app_name,
+            workspace_id=token.grant.workspace_id,
+            dtable_name=token.grant.dtable_name,
             uses_gateway=route.gateway,
             generation=token.generation,
         )
@@ -329,21 +331,30 @@ class Base:
             ConfigurationError: invalid arguments (before any request).
             PermissionDeniedError: read-only token or external link (before any write).
             MaybeAppliedError: a batch failed after it may have been applied (not replayed).
-                Other batches may have been applied; after a failure no new batch is started.
+            SeaTableError: any failure of a batch; after it no new batch starts, and the
+                error's ``partial`` (`PartialWrite`) lists the rows that landed (with their
+                ids), may have landed, or were not written, so a retry can skip them.
         """
         _check_name(table, "table")
         payload = _check_rows(rows)
         if not payload:
             return []
         route = await self._writable()
-        if not route.gateway:
-            per_row = await self._gather(
-                [_bind(self._append_one, route, table, row) for row in payload]
+        size = APPEND_CAP if route.gateway else 1
+        batches = [
+            Batch(
+                range(i, min(i + size, len(payload))),
+                _bind(
+                    self._append_batch if route.gateway else self._append_single,
+                    route,
+                    table,
+                    payload[i : i + size],
+                ),
             )
-            return per_row
-        batches = [payload[i : i + APPEND_CAP] for i in range(0, len(payload), APPEND_CAP)]
-        results = await self._gather(
-            [_bind(self._append_batch, route, table, batch) for batch in batches]
+            for i in range(0, len(payload), size)
+        ]
+        results = await run_batches(
+            batches, limit=self._client.max_concurrency, total=len(payload), row_ids=list
         )
         return [row_id for ids in results for row_id in ids]
 
@@ -356,9 +367,14 @@ class Base:
         if not batch:
             return []
         if not route.gateway:
-            return await self._gather(
-                [_bind(self._append_one, route, table, row) for row in batch]
+            batches = [
+                Batch(range(i, i + 1), _bind(self._append_single, route, table, [row]))
+                for i, row in enumerate(batch)
+            ]
+            results = await run_batches(
+                batches, limit=self._client.max_concurrency, total=len(batch), row_ids=list
             )
+            return [ids[0] for ids in results]
         call = self._call(
             route,
             "POST",
@@ -387,8 +403,11 @@ class Base:
             out.append(value)
         return out
 
-    async def _append_one(self, route: _Route, table: str, row: dict[str, Any]) -> str:
-        """Legacy dtable-server: append one row (``POST /rows/``) and return its id."""
+    async def _append_single(
+        self, route: _Route, table: str, rows: list[dict[str, Any]]
+    ) -> list[str]:
+        """Legacy dtable-server: append one row (``POST /rows/``); return ``[its id]``."""
+        (row,) = rows
         call = self._call(
             route,
             "POST",
@@ -403,7 +422,7 @@ class Base:
             raise ResponseFormatError(
                 "the append answer has no _id", method=call.method, path=call.template
             )
-        return row_id
+        return [row_id]
 
     async def update_rows(
         self,
@@ -421,14 +440,25 @@ class Base:
             ConfigurationError: invalid arguments (before any request).
             PermissionDeniedError: read-only token or external link (before any write).
             NotFoundError, BadRequestError: unknown table or invalid data.
+            SeaTableError: any failure of a batch, with ``partial`` (`PartialWrite`) telling
+                which updates (by position) were applied.
         """
         _check_name(table, "table")
         items = _check_updates(updates)
         if not items:
             return
         route = await self._writable()
-        batches = [items[i : i + UPDATE_CAP] for i in range(0, len(items), UPDATE_CAP)]
-        await self._gather([_bind(self._update_batch, route, table, b) for b in batches])
+        await run_batches(
+            [
+                Batch(
+                    range(i, min(i + UPDATE_CAP, len(items))),
+                    _bind(self._update_batch, route, table, items[i : i + UPDATE_CAP]),
+                )
+                for i in range(0, len(items), UPDATE_CAP)
+            ],
+            limit=self._client.max_concurrency,
+            total=len(items),
+        )
 
     async def _update_batch(
         self, route: _Route, table: str, batch: list[tuple[str, dict[str, Any]]]
@@ -452,6 +482,8 @@ class Base:
             ConfigurationError: invalid arguments (before any request).
             PermissionDeniedError: read-only token or external link (before any write).
             NotFoundError, BadRequestError: unknown table.
+            SeaTableError: any failure of a batch, with ``partial`` (`PartialWrite`) telling
+                which ids (by position) were deleted.
         """
         _check_name(table, "table")
         if isinstance(row_ids, (str, bytes)) or not isinstance(row_ids, Sequence):
@@ -462,8 +494,17 @@ class Base:
         if not ids:
             return
         route = await self._writable()
-        batches = [ids[i : i + DELETE_CAP] for i in range(0, len(ids), DELETE_CAP)]
-        await self._gather([_bind(self._delete_batch, route, table, b) for b in batches])
+        await run_batches(
+            [
+                Batch(
+                    range(i, min(i + DELETE_CAP, len(ids))),
+                    _bind(self._delete_batch, route, table, ids[i : i + DELETE_CAP]),
+                )
+                for i in range(0, len(ids), DELETE_CAP)
+            ],
+            limit=self._client.max_concurrency,
+            total=len(ids),
+        )
 
     async def _delete_batch(self, route: _Route, table: str, batch: list[str]) -> None:
         call = self._call(
@@ -555,9 +596,7 @@ class Base:
         elif parameters is not None:
             body["parameters"] = list(parameters)
         template = "/sql" if route.gateway else "/dtable-db/api/v1/query/{base_uuid}/"
-        call = self._call(
-            route, "POST", route.sql_url, template, json=body, idempotent=reading
-        )
+        call = self._call(route, "POST", route.sql_url, template, json=body, idempotent=reading)
         data = await self._client._send(call)
         if not isinstance(data, dict):
             raise ResponseFormatError(
@@ -566,7 +605,10 @@ class Base:
         if data.get("success") is False:
             message = data.get("error_message") or data.get("error_msg") or "SQL failed"
             raise BadRequestError(
-                str(message), status=200, method=call.method, path=call.template,
+                str(message),
+                status=200,
+                method=call.method,
+                path=call.template,
                 error_msg=str(message),
             )
         results = data.get("results", [])
@@ -624,9 +666,7 @@ class Base:
             )
         offset = 0
         while True:
-            page = await self.sql(
-                f"{statement} LIMIT {page_size} OFFSET {offset}", parameters
-            )
+            page = await self.sql(f"{statement} LIMIT {page_size} OFFSET {offset}", parameters)
             for row in page.rows:
                 yield row
             if len(page.rows) < page_size:
@@ -698,34 +738,6 @@ class Base:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _gather(self, jobs: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:
-        """Run jobs concurrently (at most ``client.max_concurrency``); results in job order.
-
-        After a failure no new job starts; running ones finish; the first failure (in job
-        order) is raised.
-        """
-        if len(jobs) == 1:
-            return [await jobs[0]()]
-        results: list[Any] = [None] * len(jobs)
-        errors: list[tuple[int, SeaTableError]] = []
-        limiter = anyio.CapacityLimiter(self._client.max_concurrency)
-
-        async def run(index: int, job: Callable[[], Awaitable[_T]]) -> None:
-            async with limiter:
-                if errors:
-                    return
-                try:
-                    results[index] = await job()
-                except SeaTableError as exc:
-                    errors.append((index, exc))
-
-        async with anyio.create_task_group() as group:
-            for index, job in enumerate(jobs):
-                group.start_soon(run, index, job)
-        if errors:
-            raise min(errors, key=lambda item: item[0])[1]
-        return results
-
 
 def _bind(fn: Callable[..., Awaitable[_T]], *args: Any) -> Callable[[], Awaitable[_T]]:
     def job() -> Awaitable[_T]:
@@ -791,8 +803,10 @@ def _rows_keyed_by_name(
     mapping = {
         str(c["key"]): str(c["name"])
         for c in columns
-        if isinstance(c.get("key"), str) and isinstance(c.get("name"), str)
-        and c["key"] != c["name"] and c["key"] not in names
+        if isinstance(c.get("key"), str)
+        and isinstance(c.get("name"), str)
+        and c["key"] != c["name"]
+        and c["key"] not in names
     }
     if not mapping or not any(k in mapping for row in rows for k in row):
         return rows

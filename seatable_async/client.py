@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,8 @@ __all__ = ["Client"]
 
 logger = logging.getLogger("seatable_async")
 
+_NOT_OPEN = "the Client is not open: use it as 'async with Client(url) as client:'"
+
 
 class Client:
     """An async client for one SeaTable server.
@@ -63,6 +67,13 @@ class Client:
         refresh_timeout: seconds one Base-Token request may take while others wait for it.
         store: shares Base-Tokens and rate budgets with other processes, e.g.
             `seatable_async.redis.RedisFleetStore` (default: this process only).
+        clock: the Unix-time source that the server's rate-limit resets are compared with
+            (default ``time.time``; tests pair it with the emulator's clock). Waits use the
+            event loop's clock, so trio's ``MockClock`` drives everything else.
+
+    A client owns a task group for token renewals, so it must be closed by the task that
+    opened it (``async with`` does this); closing it from another task raises
+    `ConfigurationError` and leaves it open.
 
     Raises:
         ConfigurationError: invalid arguments (before any request).
@@ -82,6 +93,7 @@ class Client:
         verify: Any = True,
         refresh_timeout: float = 30.0,
         store: FleetStore | None = None,
+        clock: Callable[[], float] | None = None,
     ):
         self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
         if (
@@ -102,7 +114,10 @@ class Client:
         self._refresh_timeout = refresh_timeout
         self._scheme = SchemeState(auth_scheme)
         self._stats = StatsRecorder()
-        self._limiter = RateLimiter(store=store, spawn=self._spawn if store else None)
+        self._clock = clock or time.time
+        self._limiter = RateLimiter(
+            clock=self._clock, store=store, spawn=self._spawn if store else None
+        )
         self._http: httpx.AsyncClient | None = None
         self._pipeline: Pipeline | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
@@ -115,6 +130,7 @@ class Client:
         self._server_info: ServerInfo | None = None
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False
+        self._owner: int | None = None
 
     def __repr__(self) -> str:
         state = "open" if self._http is not None else "closed"
@@ -140,6 +156,7 @@ class Client:
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
+        self._owner = anyio.get_current_task().id
         return self
 
     async def __aexit__(
@@ -148,6 +165,11 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._owner is not None and anyio.get_current_task().id != self._owner:
+            raise ConfigurationError(
+                "a Client must be closed by the task that opened it (it owns a task group for "
+                "token renewals); open and close it in one task, e.g. with 'async with'"
+            )
         task_group, http = self._task_group, self._http
         self._task_group = None
         self._closed = True
@@ -166,20 +188,20 @@ class Client:
 
     # -- machinery used by the handles -------------------------------------------------------
 
-    def _spawn(self, job: Any) -> None:
-        if self._task_group is not None:
-            self._task_group.start_soon(job)
+    def _spawn(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        if self._task_group is None:
+            if self._closed:
+                raise ClientClosedError("the Client is closed")
+            raise ConfigurationError(_NOT_OPEN)
+        self._task_group.start_soon(job)
 
     async def _send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
         pipeline = self._pipeline
+        if self._closed:
+            # Also while closing: nothing new is sent once __aexit__ began.
+            raise ClientClosedError("the Client is closed", method=call.method, path=call.template)
         if pipeline is None:
-            if self._closed:
-                raise ClientClosedError(
-                    "the Client is closed", method=call.method, path=call.template
-                )
-            raise ConfigurationError(
-                "the Client is not open: use it as 'async with Client(url) as client:'"
-            )
+            raise ConfigurationError(_NOT_OPEN)
         # Closing the client cancels this scope, so operations started from tasks outside
         # the client's block end promptly instead of using a closed connection pool.
         with anyio.CancelScope() as scope:
@@ -304,7 +326,7 @@ class Client:
         from seatable_async.base import Base
 
         secret = Secret(api_token, kind="API-Token")
-        source = ApiTokenSource(self.server_url, secret, self._send)
+        source = ApiTokenSource(self.server_url, secret, self._send, self._clock)
         return Base(self, source, api_token=secret)
 
     def external_base(self, link_or_token: str) -> Base:
@@ -317,14 +339,14 @@ class Client:
 
         token = _external_link_token(link_or_token)
         link = Secret(token, kind="external link")
-        source = ExternalLinkSource(self.server_url, link, self._send)
+        source = ExternalLinkSource(self.server_url, link, self._send, self._clock)
         return Base(self, source, read_only=True)
 
     def _account_base(self, account_token: Secret, workspace_id: int, base_name: str) -> Base:
         from seatable_async.base import Base
 
         source = AccountBaseSource(
-            self.server_url, account_token, workspace_id, base_name, self._send
+            self.server_url, account_token, workspace_id, base_name, self._send, self._clock
         )
         return Base(self, source, account_token=account_token)
 

@@ -8,9 +8,15 @@ HTML pages.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from seatable_async.bulk import ImportReport
 
 __all__ = [
@@ -23,14 +29,18 @@ __all__ = [
     "InsecureConnectionError",
     "MaybeAppliedError",
     "NotFoundError",
+    "PartialWrite",
     "PermissionDeniedError",
     "RateLimitedError",
     "ResponseFormatError",
     "SeaTableError",
     "ServerError",
     "TokenExpiredError",
+    "TokenRefreshTimeoutError",
     "TransportError",
     "TwoFactorRequiredError",
+    "UnsupportedOperationError",
+    "may_have_landed",
 ]
 
 _MAX_MESSAGE = 300
@@ -41,6 +51,35 @@ def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@attrs.frozen
+class PartialWrite:
+    """What a batched write (``append_rows``, ``update_rows``, ``delete_rows``) did before it
+    failed, so a caller can resume without duplicating rows.
+
+    Indices refer to the rows (or ids, or updates) as the caller passed them.
+
+    Attributes:
+        total: how many rows the call was given.
+        applied: indices the server confirmed (their batch succeeded).
+        maybe_applied: indices whose batch failed after it may have reached the server.
+        not_applied: indices that were certainly not written (refused, or never sent).
+        row_ids: for appends, the new row id of each applied index.
+    """
+
+    total: int
+    applied: tuple[int, ...]
+    maybe_applied: tuple[int, ...]
+    not_applied: tuple[int, ...]
+    row_ids: Mapping[int, str] = attrs.field(factory=dict)
+
+
+def _rebuild(cls: type[SeaTableError], state: dict[str, Any]) -> SeaTableError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    error.args = (state.get("message", ""),)
+    return error
+
+
 class SeaTableError(Exception):
     """Base class of every error raised by seatable-async.
 
@@ -48,13 +87,29 @@ class SeaTableError(Exception):
         message: a short, human-readable description (never contains secrets).
         method: HTTP method of the failed request, when there was one.
         path: path template of the failed request, when there was one.
+        partial: for batched writes, what landed before the failure (`PartialWrite`), else
+            None.
     """
+
+    partial: PartialWrite | None = None
 
     def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
         self.message = _short(message)
         self.method = method
         self.path = path
         super().__init__(self.message)
+
+    def with_message(self, message: str) -> Self:
+        """A copy of this error with another message (same type, status and context)."""
+        error = copy.copy(self)
+        error.message = _short(message)
+        error.args = (error.message,)
+        return error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors defeat Exception's default pickling and copying; rebuild
+        # from the attributes instead (errors cross process pools and are copied per waiter).
+        return (_rebuild, (type(self), dict(self.__dict__)))
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}: " if self.method and self.path else ""
@@ -103,6 +158,17 @@ class TransportError(SeaTableError):
     ):
         super().__init__(message, method=method, path=path)
         self.sent = sent
+
+
+class TokenRefreshTimeoutError(TransportError):
+    """A Base-Token could not be obtained within ``Client(refresh_timeout=...)``.
+
+    The operation waiting for it was never sent, so nothing was written. Every caller waiting
+    for the same token gets this error.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
+        super().__init__(message, method=method, path=path, sent=False)
 
 
 class MaybeAppliedError(TransportError):
@@ -210,6 +276,20 @@ class ServerError(APIError):
     """5xx from an idempotent request, after every retry."""
 
 
+class UnsupportedOperationError(SeaTableError):
+    """The server's version has no endpoint for this operation (raised before any request).
+
+    Attributes:
+        operation: what was asked, e.g. ``"base.comments.list"``.
+        server_version: the server version the decision was based on, when known.
+    """
+
+    def __init__(self, message: str, *, operation: str = "", server_version: str | None = None):
+        super().__init__(message)
+        self.operation = operation
+        self.server_version = server_version
+
+
 class BulkImportError(SeaTableError):
     """``Base.import_rows`` could not insert every row.
 
@@ -220,3 +300,18 @@ class BulkImportError(SeaTableError):
     def __init__(self, message: str, report: ImportReport):
         super().__init__(message)
         self.report = report
+
+
+def may_have_landed(error: BaseException) -> bool:
+    """True if the write that failed with ``error`` may still have been applied.
+
+    That is a `MaybeAppliedError`, a transport failure after sending, a client closed while
+    the request was in flight, or a success answer the SDK could not read.
+    """
+    if isinstance(error, MaybeAppliedError):
+        return True
+    if isinstance(error, ClientClosedError):
+        return error.maybe_sent
+    if isinstance(error, TransportError):
+        return error.sent
+    return isinstance(error, ResponseFormatError) and (error.status is None or error.status < 300)

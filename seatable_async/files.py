@@ -105,7 +105,7 @@ async def upload_file(
     assert isinstance(relative, str)
     workspace_id: Any = link.get("workspace_id")
     if workspace_id in (None, ""):
-        workspace_id = (await base._token()).workspace_id
+        workspace_id = (await base._token()).grant.workspace_id
     if workspace_id in (None, ""):
         raise ResponseFormatError(
             "cannot build the asset URL: neither the upload link nor the Base-Token names the "

@@ -3,40 +3,60 @@
 States of a pooled token (see `BaseToken`):
 
 * fresh (before ``refresh_at``): returned without a lock or an await;
-* stale (between ``refresh_at`` and ``must_refresh_at``): returned, and one background task in
-  the client's task group renews it;
-* due (after ``must_refresh_at``) or missing: callers wait on the base's lock; the first one
-  fetches, the others re-check and take its token.
+* stale (between ``refresh_at`` and ``must_refresh_at``): returned, and a renewal *flight*
+  starts in the background;
+* due (after ``must_refresh_at``) or missing: callers wait for the flight.
 
-The lock is held only around "re-check, then fetch", bounded by ``refresh_timeout``. A token
-the server refused is dropped only if it is still the current generation, so a late rejection
-of an old token never evicts a fresh one.
+A flight is the one token request of a base at a time. It runs in the client's task group, not
+in any caller's task, so a caller that is cancelled stops waiting at once and the others still
+get the flight's outcome: the token, or the same typed error. A failed flight is remembered for
+a short, growing gap (the negative cache), so a burst of callers against a failing token
+endpoint causes one flight — with its own retries — instead of one per caller. A flight that
+exceeds ``refresh_timeout`` fails with `TokenRefreshTimeoutError`.
 
-With a `TokenStore` (e.g. Redis), a missing or due token is
-first looked up in the store, then minted under the store's cross-process lock and saved there,
-so a fleet of processes mints one token per base. The fast path (a fresh token in memory) never
-touches the store. Any store failure falls back to the in-memory behaviour.
+A token the server refused is dropped only if it is still the current generation, so a late
+rejection of an old token never evicts a fresh one.
+
+With a `TokenStore` (e.g. Redis), a flight first looks in the store, then mints under the
+store's cross-process lock and saves there, so a fleet of processes mints one token per base.
+The fast path (a fresh token in memory) never touches the store. Any store failure falls back
+to the in-memory behaviour.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import attrs
 
 from seatable_async.auth.secret import Secret
 from seatable_async.auth.store import CredentialRef, StoredToken, StoreUnavailable, TokenStore
-from seatable_async.auth.tokens import BaseToken
+from seatable_async.auth.tokens import BaseToken, TokenGrant
+from seatable_async.errors import (
+    ClientClosedError,
+    SeaTableError,
+    TokenRefreshTimeoutError,
+)
 from seatable_async.http.call import Lease
 
-__all__ = ["PooledCredential", "TokenPool", "TokenSource"]
+__all__ = ["PooledCredential", "Spawn", "TokenPool", "TokenSource"]
 
 logger = logging.getLogger("seatable_async")
 
 _T = TypeVar("_T")
+
+Spawn = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
+"""Starts a coroutine in the owning client's task group; raises `ClientClosedError` when the
+client is not open."""
+
+_FAILURE_GAP_FIRST = 1.0
+_FAILURE_GAP_MAX = 30.0
+_SWEEP_AT = 1024
+_TEMPLATE = "Base-Token"
 
 
 class TokenSource(Protocol):
@@ -57,23 +77,28 @@ class TokenSource(Protocol):
         """The credential tokens are minted with (a shared store derives its cipher key)."""
         ...
 
-    async def fetch(self) -> BaseToken:
-        """Mint a new Base-Token (one HTTP request)."""
+    async def fetch(self) -> TokenGrant:
+        """Mint a new Base-Token (one HTTP request, retried per the client's policy)."""
         ...
 
 
 @attrs.define
+class _Flight:
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    token: BaseToken | None = None
+    error: SeaTableError | None = None
+
+
+@attrs.define
 class _Slot:
-    lock: anyio.Lock = attrs.field(factory=anyio.Lock)
     token: BaseToken | None = None
     generation: int = 0
-    refreshing: bool = False
-    failed_at: float = float("-inf")
+    flight: _Flight | None = None
+    failure: SeaTableError | None = None
+    failed_until: float = float("-inf")
+    failures: int = 0
     ref: CredentialRef | None = None
     rejected: str | None = None
-
-
-Spawn = Callable[[Callable[[], Awaitable[None]]], None]
 
 
 class TokenPool:
@@ -86,15 +111,17 @@ class TokenPool:
         refresh_timeout: float = 30.0,
         on_fetch: Callable[[bool], None] | None = None,
         store: TokenStore | None = None,
+        clock: Callable[[], float] = anyio.current_time,
     ):
         """Create a pool.
 
         Args:
-            spawn: starts a background coroutine in the owning client's task group.
-            refresh_timeout: seconds one fetch may take while holding a base's lock; also the
+            spawn: starts a flight in the owning client's task group.
+            refresh_timeout: seconds one flight may take (its retries included); also the
                 expiry the pool asks of the store's cross-process lock.
             on_fetch: called with ``True`` for a renewal and ``False`` for a first mint.
             store: shares tokens with other processes (default: none, in memory only).
+            clock: monotonic time source (tests pass a mock clock).
         """
         self._spawn = spawn
         self._refresh_timeout = refresh_timeout
@@ -102,12 +129,22 @@ class TokenPool:
         self._slots: dict[str, _Slot] = {}
         self._store = store
         self._store_warned = False
+        self._clock = clock
 
     def _slot(self, key: str) -> _Slot:
         slot = self._slots.get(key)
         if slot is None:
+            if len(self._slots) >= _SWEEP_AT:
+                self._sweep()
             slot = self._slots[key] = _Slot()
         return slot
+
+    def _sweep(self) -> None:
+        """Forget idle bases whose token has expired (a service may see many API-Tokens)."""
+        now = self._clock()
+        for key, slot in list(self._slots.items()):
+            if slot.flight is None and (slot.token is None or slot.token.expires_at <= now):
+                del self._slots[key]
 
     def peek(self, source: TokenSource) -> BaseToken | None:
         """The current token, if any, without fetching."""
@@ -121,23 +158,35 @@ class TokenPool:
         token = slot.token if slot is not None else None
         if slot is None or token is None:
             return None
-        now = anyio.current_time()
+        now = self._clock()
         if now >= token.refresh_at:
-            self._refresh_in_background(source, slot, now)
+            self._renew_in_background(source, slot, now)
         return token if now < token.must_refresh_at else None
 
     async def get(self, source: TokenSource) -> BaseToken:
-        """Return a usable Base-Token for ``source``, minting one only when needed."""
+        """Return a usable Base-Token for ``source``, minting one only when needed.
+
+        Raises:
+            SeaTableError: the flight's error (the same for every waiter), e.g.
+                `TokenRefreshTimeoutError`, or the credential's refusal.
+        """
         slot = self._slot(source.key)
         token = slot.token
+        now = self._clock()
         if token is not None:
-            now = anyio.current_time()
             if now < token.refresh_at:
                 return token
             if now < token.must_refresh_at:
-                self._refresh_in_background(source, slot, now)
+                self._renew_in_background(source, slot, now)
                 return token
-        return await self._fetch_locked(source, slot)
+        if slot.flight is None and slot.failure is not None and now < slot.failed_until:
+            raise _copy(slot.failure)
+        flight = slot.flight or self._take_off(source, slot)
+        await flight.done.wait()
+        if flight.error is not None:
+            raise _copy(flight.error)
+        assert flight.token is not None
+        return flight.token
 
     async def invalidate(self, source: TokenSource, generation: int) -> None:
         """Forget the token of ``generation`` if it is still the current one."""
@@ -151,16 +200,111 @@ class TokenPool:
                 ref = self._ref(source, slot)
                 await self._store_call(self._store.discard(ref, fingerprint))
 
-    async def _fetch_locked(self, source: TokenSource, slot: _Slot) -> BaseToken:
-        async with slot.lock:
-            token = slot.token
-            if token is not None and anyio.current_time() < token.must_refresh_at:
-                return token
-            if self._store is not None:
-                ref = self._ref(source, slot)
-                return await self._fetch_shared(source, slot, ref, self._store, advisory=False)
-            with anyio.fail_after(self._refresh_timeout):
-                return await self._fetch(source, slot, renewal=token is not None)
+    # -- flights --------------------------------------------------------------------------------
+
+    def _renew_in_background(self, source: TokenSource, slot: _Slot, now: float) -> None:
+        if slot.flight is not None or now < slot.failed_until:
+            return
+        try:
+            self._take_off(source, slot, advisory=True)
+        except ClientClosedError:
+            return  # closing: the current token stays usable until it is due
+
+    def _take_off(self, source: TokenSource, slot: _Slot, *, advisory: bool = False) -> _Flight:
+        flight = _Flight()
+
+        async def fly() -> None:
+            try:
+                with anyio.move_on_after(self._refresh_timeout) as scope:
+                    flight.token = await self._obtain(source, slot, advisory=advisory)
+                if scope.cancelled_caught:
+                    flight.error = TokenRefreshTimeoutError(
+                        f"no Base-Token within refresh_timeout={self._refresh_timeout:g}s; "
+                        "the operation was not sent",
+                        method="GET",
+                        path=_TEMPLATE,
+                    )
+            except SeaTableError as exc:
+                flight.error = exc
+            except Exception as exc:  # a bug or a library error: still a typed error for all
+                error = SeaTableError(f"the Base-Token request failed: {type(exc).__name__}")
+                error.__cause__ = exc
+                flight.error = error
+            except BaseException:
+                flight.error = ClientClosedError("the Client closed while a Base-Token was due")
+                raise
+            finally:
+                self._land(slot, flight, advisory=advisory)
+
+        self._spawn(fly)
+        slot.flight = flight
+        return flight
+
+    def _land(self, slot: _Slot, flight: _Flight, *, advisory: bool) -> None:
+        if slot.flight is flight:
+            slot.flight = None
+        error = flight.error
+        if error is None:
+            slot.failure, slot.failures = None, 0
+        elif not isinstance(error, ClientClosedError):
+            slot.failures += 1
+            slot.failure = error
+            slot.failed_until = self._clock() + _failure_gap(slot, advisory=advisory)
+            if advisory:
+                logger.warning(
+                    "background Base-Token refresh failed (%s: %s); the current token stays "
+                    "in use and the refresh is retried later",
+                    type(error).__name__,
+                    error,
+                )
+        flight.done.set()
+
+    async def _obtain(self, source: TokenSource, slot: _Slot, *, advisory: bool) -> BaseToken:
+        if self._store is None:
+            return await self._mint(source, slot)
+        store = self._store
+        ref = self._ref(source, slot)
+        adopted = self._adopt(slot, await self._store_call(store.load(ref)), advisory=advisory)
+        if adopted is not None:
+            return adopted
+        minted: BaseToken | None = None
+        try:
+            async with store.lock(ref, self._refresh_timeout):
+                adopted = self._adopt(
+                    slot, await self._store_call(store.load(ref)), advisory=advisory
+                )
+                if adopted is not None:
+                    return adopted
+                minted = await self._mint(source, slot)
+                ttl = minted.expires_at - self._clock()
+                if ttl > 0:
+                    stored = StoredToken.from_token(minted, now=self._clock())
+                    await self._store_call(store.save(ref, stored, ttl))
+                return minted
+        except SeaTableError:
+            if minted is not None:
+                return minted  # only releasing the shared lock failed
+            raise  # the token request itself failed
+        except Exception as exc:
+            if minted is not None:
+                return minted
+            self._warn_store(exc)  # the lock is unusable: mint without it
+        return await self._mint(source, slot)
+
+    async def _mint(self, source: TokenSource, slot: _Slot) -> BaseToken:
+        requested_at = self._clock()
+        grant = await source.fetch()
+        # The server issued the token between request and answer; counting its lifetime from
+        # the request errs on the safe side. A request delayed by its own retries is counted
+        # from at most a quarter of the lifetime before the answer.
+        received_at = max(requested_at, self._clock() - 0.25 * grant.lifetime)
+        renewal = slot.generation > 0
+        slot.generation += 1
+        token = BaseToken(grant, received_at, slot.generation)
+        slot.token = token
+        if self._on_fetch is not None:
+            self._on_fetch(renewal)
+        return token
 
     # -- shared store ---------------------------------------------------------------------------
 
@@ -176,13 +320,16 @@ class TokenPool:
         except StoreUnavailable:
             return None
         except Exception as exc:
-            if not self._store_warned:
-                self._store_warned = True
-                logger.warning(
-                    "the shared token store failed (%s); using per-process tokens",
-                    type(exc).__name__,
-                )
+            self._warn_store(exc)
             return None
+
+    def _warn_store(self, exc: Exception) -> None:
+        if not self._store_warned and not isinstance(exc, StoreUnavailable):
+            self._store_warned = True
+            logger.warning(
+                "the shared token store failed (%s); using per-process tokens",
+                type(exc).__name__,
+            )
 
     def _adopt(
         self, slot: _Slot, stored: StoredToken | None, *, advisory: bool
@@ -193,96 +340,34 @@ class TokenPool:
         current = slot.token
         if current is not None and current.secret.get_secret() == stored.secret:
             return None
-        token = stored.to_token()
+        token = stored.to_token(now=self._clock())
         deadline = token.refresh_at if advisory else token.must_refresh_at
-        if anyio.current_time() >= deadline:
+        if self._clock() >= deadline:
             return None
         slot.generation += 1
         token = attrs.evolve(token, generation=slot.generation)
         slot.token = token
         return token
 
-    async def _fetch_shared(
-        self, source: TokenSource, slot: _Slot, ref: CredentialRef, store: TokenStore,
-        *, advisory: bool,
-    ) -> BaseToken:
-        """Load from the store, else mint under the store's lock and save."""
-        adopted = self._adopt(slot, await self._store_call(store.load(ref)), advisory=advisory)
-        if adopted is not None:
-            return adopted
-        renewal = slot.token is not None
-        fetching = False
-        fetched: BaseToken | None = None
-        try:
-            async with store.lock(ref, self._refresh_timeout):
-                adopted = self._adopt(
-                    slot, await self._store_call(store.load(ref)), advisory=advisory
-                )
-                if adopted is not None:
-                    return adopted
-                fetching = True
-                with anyio.fail_after(self._refresh_timeout):
-                    fetched = await self._fetch(source, slot, renewal=renewal)
-                ttl = fetched.expires_at - anyio.current_time()
-                if ttl > 0:
-                    await self._store_call(store.save(ref, StoredToken.from_token(fetched), ttl))
-                return fetched
-        except Exception as exc:
-            if fetched is not None:
-                return fetched  # only releasing the shared lock failed
-            if fetching:
-                raise  # the token request itself failed
-            await self._store_call(_reraise(exc))  # logs once: the lock is unusable
-        with anyio.fail_after(self._refresh_timeout):
-            return await self._fetch(source, slot, renewal=renewal)
 
-    async def _fetch(self, source: TokenSource, slot: _Slot, *, renewal: bool) -> BaseToken:
-        renewal = renewal or slot.generation > 0
-        fresh = await source.fetch()
-        slot.generation += 1
-        token = attrs.evolve(fresh, generation=slot.generation)
-        slot.token = token
-        if self._on_fetch is not None:
-            self._on_fetch(renewal)
-        return token
+def _failure_gap(slot: _Slot, *, advisory: bool) -> float:
+    """How long a failed flight is remembered: doubling per consecutive failure, from 1 s.
 
-    def _refresh_in_background(self, source: TokenSource, slot: _Slot, now: float) -> None:
-        if slot.refreshing or slot.lock.locked():
-            return
-        token = slot.token
-        retry_gap = min(60.0, max(0.5, 0.02 * token.lifetime)) if token else 60.0
-        if now - slot.failed_at < retry_gap:
-            return
-        slot.refreshing = True
-
-        async def refresh() -> None:
-            try:
-                async with slot.lock:
-                    current = slot.token
-                    if current is not None and anyio.current_time() < current.refresh_at:
-                        return
-                    if self._store is not None:
-                        ref = self._ref(source, slot)
-                        await self._fetch_shared(source, slot, ref, self._store, advisory=True)
-                    else:
-                        with anyio.fail_after(self._refresh_timeout):
-                            await self._fetch(source, slot, renewal=True)
-            except Exception as exc:
-                slot.failed_at = anyio.current_time()
-                logger.warning(
-                    "background Base-Token refresh failed (%s: %s); the current token stays "
-                    "in use and the refresh is retried later",
-                    type(exc).__name__,
-                    exc,
-                )
-            finally:
-                slot.refreshing = False
-
-        self._spawn(refresh)
+    A failed background renewal (the token is still usable) waits at least 2 % of the token's
+    lifetime before the next attempt, since there is time; both are capped at 30 s.
+    """
+    gap = _FAILURE_GAP_FIRST * 2.0 ** min(slot.failures - 1, 8)
+    if advisory and slot.token is not None:
+        gap = max(gap, 0.02 * slot.token.lifetime)
+    return min(_FAILURE_GAP_MAX, gap)
 
 
-async def _reraise(exc: Exception) -> None:
-    raise exc
+def _copy(error: SeaTableError) -> SeaTableError:
+    # Each waiter raises its own copy: one exception object raised in many tasks would
+    # collect every task's traceback.
+    duplicate = copy.copy(error)
+    duplicate.__traceback__ = None
+    return duplicate
 
 
 @attrs.frozen

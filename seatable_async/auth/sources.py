@@ -6,17 +6,17 @@ it. Pool keys are fingerprints, never the credential itself.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 import attrs
 
 from seatable_async.auth.secret import Secret
-from seatable_async.auth.tokens import BaseToken, lifetime_from_jwt
+from seatable_async.auth.tokens import TokenGrant, lifetime_from_jwt, permission_claim
 from seatable_async.errors import AuthenticationError, PermissionDeniedError, ResponseFormatError
-from seatable_async.http.call import Call, StaticCredential
+from seatable_async.http.call import Call, DatedReply, StaticCredential
 
 __all__ = [
     "AccountBaseSource",
@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 Send = Callable[[Call], Awaitable[Any]]
+Clock = Callable[[], float]
 
 
 def parse_token_grant(
@@ -35,15 +36,13 @@ def parse_token_grant(
     method: str,
     path: str,
     permission: str | None = None,
-    requested_at: float | None = None,
-) -> BaseToken:
-    """Read a Base-Token answer into a `BaseToken`, or raise ``ResponseFormatError``.
+    server_date: float | None = None,
+    now: float | None = None,
+) -> TokenGrant:
+    """Read a Base-Token answer into a `TokenGrant`, or raise ``ResponseFormatError``.
 
-    ``requested_at`` (monotonic) is when the token request was sent. The server minted the
-    token between then and now, so its lifetime is counted from the request, not from the
-    answer — a slow answer must not make the token look younger than it is. The discount is
-    capped at a quarter of the lifetime so that a request delayed by retries cannot make a
-    fresh token look expired.
+    ``server_date`` is the answer's ``Date`` header (Unix seconds), which dates ``exp`` by the
+    server's own clock when the token carries no ``iat``; ``now`` is the local Unix time.
     """
     if not isinstance(data, dict):
         raise ResponseFormatError(
@@ -70,13 +69,11 @@ def parse_token_grant(
 
     workspace = data.get("workspace_id")
     gateway = data.get("use_api_gateway")
-    lifetime, expires_unix = lifetime_from_jwt(raw)
-    claims_permission = _claim(raw, "permission")
-    return BaseToken(
+    lifetime, expires_unix = lifetime_from_jwt(raw, now=now, server_date=server_date)
+    return TokenGrant(
         secret=Secret(raw, kind="Base-Token"),
         dtable_uuid=uuid.strip(),
-        permission=permission or claims_permission or "rw",
-        received_at=_anchor(requested_at, lifetime),
+        permission=permission or permission_claim(raw) or "rw",
         lifetime=lifetime,
         expires_at_unix=expires_unix,
         app_name=text("app_name"),
@@ -90,24 +87,6 @@ def parse_token_grant(
     )
 
 
-def _claim(token: str, name: str) -> str | None:
-    import jwt
-
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    value = claims.get(name) if isinstance(claims, dict) else None
-    return value if isinstance(value, str) and value in ("r", "rw") else None
-
-
-def _anchor(requested_at: float | None, lifetime: float) -> float:
-    received = anyio.current_time()
-    if requested_at is None:
-        return received
-    return max(requested_at, received - 0.25 * lifetime)
-
-
 async def _mint(
     send: Send,
     url: str,
@@ -116,9 +95,9 @@ async def _mint(
     credential: StaticCredential | None = None,
     scheme_probe: bool = False,
     permission: str | None = None,
-) -> BaseToken:
-    requested_at = anyio.current_time()
-    data = await send(
+    clock: Clock = time.time,
+) -> TokenGrant:
+    reply = await send(
         Call(
             "GET",
             url,
@@ -126,10 +105,17 @@ async def _mint(
             credential=credential,
             scheme_probe=scheme_probe,
             token_request=True,
+            response="dated_json",
         )
     )
+    assert isinstance(reply, DatedReply)
     return parse_token_grant(
-        data, method="GET", path=template, permission=permission, requested_at=requested_at
+        reply.data,
+        method="GET",
+        path=template,
+        permission=permission,
+        server_date=reply.server_date,
+        now=clock(),
     )
 
 
@@ -140,6 +126,7 @@ class ApiTokenSource:
     server_url: str
     api_token: Secret
     send: Send = attrs.field(eq=False, repr=False)
+    clock: Clock = attrs.field(default=time.time, eq=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -149,24 +136,25 @@ class ApiTokenSource:
     def credential(self) -> Secret:
         return self.api_token
 
-    async def fetch(self) -> BaseToken:
+    async def fetch(self) -> TokenGrant:
         path = "/api/v2.1/dtable/app-access-token/"
         credential = StaticCredential("api", self.api_token)
         try:
             return await _mint(
-                self.send, self.server_url + path, path, credential=credential, scheme_probe=True
+                self.send,
+                self.server_url + path,
+                path,
+                credential=credential,
+                scheme_probe=True,
+                clock=self.clock,
             )
         except (AuthenticationError, PermissionDeniedError) as exc:
             # SeaTable only says "Permission denied."; the usual cause is a token of the wrong
             # kind, so say which kind this call expects.
-            raise type(exc)(
+            raise exc.with_message(
                 f"{exc.message} — SeaTable refused this API-Token. client.base() expects the "
                 "API-Token of one base (Base → Advanced → API Token); an Account-Token belongs "
-                "in client.account(), an external link in client.external_base()",
-                status=exc.status,
-                method=exc.method,
-                path=exc.path,
-                error_msg=exc.error_msg,
+                "in client.account(), an external link in client.external_base()"
             ) from None
 
 
@@ -179,6 +167,7 @@ class AccountBaseSource:
     workspace_id: int
     base_name: str
     send: Send = attrs.field(eq=False, repr=False)
+    clock: Clock = attrs.field(default=time.time, eq=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -188,14 +177,16 @@ class AccountBaseSource:
     def credential(self) -> Secret:
         return self.account_token
 
-    async def fetch(self) -> BaseToken:
+    async def fetch(self) -> TokenGrant:
         template = "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/access-token/"
         path = (
             f"/api/v2.1/workspace/{self.workspace_id}/dtable/"
             f"{quote(self.base_name, safe='')}/access-token/"
         )
         credential = StaticCredential("account", self.account_token)
-        return await _mint(self.send, self.server_url + path, template, credential=credential)
+        return await _mint(
+            self.send, self.server_url + path, template, credential=credential, clock=self.clock
+        )
 
 
 @attrs.frozen
@@ -205,6 +196,7 @@ class ExternalLinkSource:
     server_url: str
     link_token: Secret
     send: Send = attrs.field(eq=False, repr=False)
+    clock: Clock = attrs.field(default=time.time, eq=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -214,10 +206,12 @@ class ExternalLinkSource:
     def credential(self) -> Secret:
         return self.link_token
 
-    async def fetch(self) -> BaseToken:
+    async def fetch(self) -> TokenGrant:
         template = "/api/v2.1/external-link-tokens/{token}/access-token/"
         # The link token is part of the path by SeaTable's design; it is a read-only
         # capability, and the template (not the URL) is what logs and errors show.
         link = quote(self.link_token.get_secret(), safe="")
         path = f"/api/v2.1/external-link-tokens/{link}/access-token/"
-        return await _mint(self.send, self.server_url + path, template, permission="r")
+        return await _mint(
+            self.send, self.server_url + path, template, permission="r", clock=self.clock
+        )

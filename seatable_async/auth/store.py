@@ -32,7 +32,8 @@ import anyio
 import attrs
 
 from seatable_async.auth.secret import Secret
-from seatable_async.auth.tokens import BaseToken
+from seatable_async.auth.tokens import BaseToken, TokenGrant
+from seatable_async.errors import SeaTableError
 from seatable_async.http.budget import BudgetStore
 
 __all__ = ["CredentialRef", "FleetStore", "StoreUnavailable", "StoredToken", "TokenStore"]
@@ -62,93 +63,85 @@ class CredentialRef:
         return hashlib.sha256(self.server.encode()).hexdigest()[:16]
 
 
+_GRANT_FIELDS = tuple(f.name for f in attrs.fields(TokenGrant))
+
+
 @attrs.frozen
 class StoredToken:
-    """A Base-Token as kept in a shared store: wall-clock anchored, no monotonic time.
+    """A Base-Token as kept in a shared store: its `TokenGrant`, wall-clock anchored.
 
     The monotonic clock of one process means nothing to another, so a stored token carries its
-    wall-clock expiry; `to_token` re-anchors it to the local monotonic clock.
+    wall-clock expiry (``grant.expires_at_unix``); `to_token` re-anchors it to the local
+    monotonic clock.
     """
 
-    secret: str = attrs.field(repr=False)
-    dtable_uuid: str
-    permission: str
-    lifetime: float
-    expires_at_unix: float
-    app_name: str | None = None
-    workspace_id: int | None = None
-    dtable_name: str | None = None
-    use_api_gateway: bool | None = None
-    dtable_server: str | None = None
-    dtable_db: str | None = None
+    grant: TokenGrant
+
+    @property
+    def secret(self) -> str:
+        """The raw token (for comparing with the pooled one; never log it)."""
+        return self.grant.secret.get_secret()
 
     @property
     def fingerprint(self) -> str:
-        """The token's fingerprint (as `Secret.fingerprint`), for compare-and-delete."""
-        return hashlib.sha256(self.secret.encode()).hexdigest()[:16]
+        """The token's fingerprint (`Secret.fingerprint`), for compare-and-delete."""
+        return self.grant.secret.fingerprint
+
+    @property
+    def expires_at_unix(self) -> float:
+        return self.grant.expires_at_unix
 
     @classmethod
-    def from_token(cls, token: BaseToken, *, now_unix: float | None = None) -> StoredToken:
-        """Describe ``token`` by wall clock: its remaining lifetime is measured locally."""
-        now_unix = time.time() if now_unix is None else now_unix
-        remaining = token.expires_at - anyio.current_time()
-        return cls(
-            secret=token.secret.get_secret(),
-            dtable_uuid=token.dtable_uuid,
-            permission=token.permission,
-            lifetime=token.lifetime,
-            expires_at_unix=now_unix + remaining,
-            app_name=token.app_name,
-            workspace_id=token.workspace_id,
-            dtable_name=token.dtable_name,
-            use_api_gateway=token.use_api_gateway,
-            dtable_server=token.dtable_server,
-            dtable_db=token.dtable_db,
-        )
+    def from_token(
+        cls, token: BaseToken, *, now: float | None = None, now_unix: float | None = None
+    ) -> StoredToken:
+        """Describe ``token`` by wall clock: its remaining lifetime is measured locally.
 
-    def to_token(self, *, generation: int = 0, now_unix: float | None = None) -> BaseToken:
-        """A `BaseToken` anchored to this process's monotonic clock."""
+        Args:
+            token: the pooled token.
+            now: the local monotonic time (default ``anyio.current_time()``).
+            now_unix: the local Unix time (default ``time.time()``).
+        """
+        now = anyio.current_time() if now is None else now
         now_unix = time.time() if now_unix is None else now_unix
-        remaining = self.expires_at_unix - now_unix
-        return BaseToken(
-            secret=Secret(self.secret, kind="Base-Token"),
-            dtable_uuid=self.dtable_uuid,
-            permission=self.permission,
-            received_at=anyio.current_time() - (self.lifetime - remaining),
-            lifetime=self.lifetime,
-            expires_at_unix=self.expires_at_unix,
-            app_name=self.app_name,
-            workspace_id=self.workspace_id,
-            dtable_name=self.dtable_name,
-            use_api_gateway=self.use_api_gateway,
-            dtable_server=self.dtable_server,
-            dtable_db=self.dtable_db,
-            generation=generation,
-        )
+        remaining = token.expires_at - now
+        return cls(attrs.evolve(token.grant, expires_at_unix=now_unix + remaining))
+
+    def to_token(
+        self, *, generation: int = 0, now: float | None = None, now_unix: float | None = None
+    ) -> BaseToken:
+        """A `BaseToken` anchored to this process's monotonic clock."""
+        now = anyio.current_time() if now is None else now
+        now_unix = time.time() if now_unix is None else now_unix
+        remaining = self.grant.expires_at_unix - now_unix
+        return BaseToken(self.grant, now - (self.grant.lifetime - remaining), generation)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (holds the token: encrypt before storing)."""
-        return attrs.asdict(self)
+        data = {name: getattr(self.grant, name) for name in _GRANT_FIELDS}
+        data["secret"] = self.secret
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> StoredToken | None:
         """Rebuild from `to_dict` output; ``None`` if it does not fit."""
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or set(data) - set(_GRANT_FIELDS):
+            return None
+        secret = data.get("secret")
+        if not isinstance(secret, str) or not secret:
             return None
         try:
-            token = cls(**data)
-        except TypeError:
+            grant = TokenGrant(**{**data, "secret": Secret(secret, kind="Base-Token")})
+        except (TypeError, SeaTableError):
             return None
         ok = (
-            isinstance(token.secret, str)
-            and bool(token.secret)
-            and isinstance(token.dtable_uuid, str)
-            and isinstance(token.permission, str)
-            and isinstance(token.lifetime, (int, float))
-            and isinstance(token.expires_at_unix, (int, float))
-            and token.lifetime > 0
+            isinstance(grant.dtable_uuid, str)
+            and isinstance(grant.permission, str)
+            and isinstance(grant.lifetime, (int, float))
+            and isinstance(grant.expires_at_unix, (int, float))
+            and grant.lifetime > 0
         )
-        return token if ok else None
+        return cls(grant) if ok else None
 
 
 @runtime_checkable

@@ -1,8 +1,18 @@
-"""Token value objects and Base-Token lifetime rules.
+"""Base-Token values and lifetime rules.
 
-A Base-Token's lifetime comes from its JWT ``exp`` (and ``iat`` when present) and is anchored to
-the local monotonic clock at receipt, so a skewed wall clock cannot make a token look fresh or
-stale. A token without a readable ``exp`` gets SeaTable's documented lifetime of 3 days.
+A Base-Token's lifetime is read from its JWT claims and anchored to the local monotonic clock
+when the token request was sent, so a skewed wall clock cannot make a token look fresh. The
+server's claims are whole seconds, so every rule below errs on the short side:
+
+* ``exp`` and ``iat``: ``exp - iat``, one second less when both are whole seconds (the token was
+  issued up to a second after ``iat``);
+* ``exp`` only (SeaTable's own tokens) and the answer's ``Date`` header: ``exp - Date - 1`` — the
+  server's own clock, so local clock skew does not matter;
+* (a token with less than 2 s by these rules keeps half of it rather than nothing);
+* ``exp`` only, no ``Date``: ``exp - local now - 5 s`` (`CLOCK_SKEW_MARGIN`): a local clock up
+  to 5 s behind the server's still never sends an expired token. A token with less than 10 s
+  to live by the local clock is given half of that;
+* no readable ``exp``: SeaTable's documented 3 days (a refusal by the server renews it anyway).
 """
 
 from __future__ import annotations
@@ -16,81 +26,98 @@ import jwt
 from seatable_async.auth.secret import Secret
 
 __all__ = [
+    "CLOCK_SKEW_MARGIN",
     "DEFAULT_BASE_TOKEN_LIFETIME",
-    "AccountToken",
-    "ApiToken",
     "BaseToken",
+    "TokenGrant",
     "lifetime_from_jwt",
 ]
 
 DEFAULT_BASE_TOKEN_LIFETIME = 3 * 86400.0
 """SeaTable documents Base-Tokens as valid for 3 days."""
 
+CLOCK_SKEW_MARGIN = 5.0
+"""Seconds the local clock may lag the server's when a token's lifetime rests on it."""
+
 _ADVISORY_FRACTION = 0.10
 _MANDATORY_FRACTION = 0.05
 _MANDATORY_CAP = 300.0
 _SHORT_TOKEN_FLOOR = 1.0
+_GRANULARITY = 1.0
 
 
-@attrs.frozen
-class AccountToken:
-    """An Account-Token (40 chars, never expires): account, team- and system-admin operations."""
-
-    secret: Secret
-
-
-@attrs.frozen
-class ApiToken:
-    """An API-Token of one base (``r`` or ``rw``): mints Base-Tokens, used for file operations."""
-
-    secret: Secret
-
-
-def lifetime_from_jwt(token: str, *, now: float | None = None) -> tuple[float, float]:
+def lifetime_from_jwt(
+    token: str, *, now: float | None = None, server_date: float | None = None
+) -> tuple[float, float]:
     """Return ``(lifetime_seconds, expires_at_unix)`` read from a JWT without verifying it.
 
-    Uses ``exp - iat`` when both claims exist (immune to local clock skew), else ``exp - now``.
-    A token that is not a JWT, lacks ``exp``, or whose computed lifetime is not positive gets
-    `DEFAULT_BASE_TOKEN_LIFETIME`; the rejected-token path renews it if the server
-    disagrees.
+    Args:
+        token: the JWT.
+        now: the local Unix time (default: ``time.time()``).
+        server_date: the Unix time of the answer's ``Date`` header, if it had one.
+
+    The lifetime counts from when the token was requested (see the module docstring for the
+    rules); a token without a readable, plausible ``exp`` gets `DEFAULT_BASE_TOKEN_LIFETIME`.
     """
     now = time.time() if now is None else now
-    try:
-        claims: Any = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        claims = None
-    if isinstance(claims, dict):
-        exp, iat = claims.get("exp"), claims.get("iat")
-        if isinstance(exp, (int, float)) and _is_number(exp):
-            start = float(iat) if isinstance(iat, (int, float)) and _is_number(iat) else now
-            lifetime = float(exp) - start
-            if 0 < lifetime <= 10 * DEFAULT_BASE_TOKEN_LIFETIME:
-                return lifetime, now + lifetime
+    claims = _claims(token)
+    exp, iat = _number(claims.get("exp")), _number(claims.get("iat"))
+    if exp is not None:
+        if iat is not None:
+            lifetime = exp - iat
+            if exp.is_integer() and iat.is_integer():
+                lifetime -= min(_GRANULARITY, lifetime / 2)
+        elif server_date is not None:
+            apparent = exp - server_date
+            lifetime = apparent - min(_GRANULARITY, apparent / 2)
+        else:
+            apparent = exp - now
+            lifetime = apparent - min(CLOCK_SKEW_MARGIN, apparent / 2)
+        if 0 < lifetime <= 10 * DEFAULT_BASE_TOKEN_LIFETIME:
+            return lifetime, now + lifetime
     return DEFAULT_BASE_TOKEN_LIFETIME, now + DEFAULT_BASE_TOKEN_LIFETIME
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+def permission_claim(token: str) -> str | None:
+    """The JWT's ``permission`` claim when it is ``"r"`` or ``"rw"``."""
+    value = _claims(token).get("permission")
+    return value if isinstance(value, str) and value in ("r", "rw") else None
+
+
+def _claims(token: str) -> dict[str, Any]:
+    try:
+        claims: Any = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return None
 
 
 @attrs.frozen
-class BaseToken:
-    """A Base-Token with what the server said about routing, and when it must be renewed.
+class TokenGrant:
+    """A Base-Token as the server issued it, with what it said about routing.
+
+    This is the one description of a token's data: the pooled `BaseToken`, the token kept in
+    a shared store and the public ``BaseTokenInfo`` are all built from it.
 
     Attributes:
         secret: the JWT, wrapped.
         dtable_uuid: the base's UUID.
         permission: ``"rw"`` or ``"r"``.
-        received_at: ``anyio.current_time()`` when the token arrived.
-        lifetime: seconds from receipt until expiry.
-        expires_at_unix: wall-clock expiry, for display only.
-        generation: increases by one each time the pool mints a token for the same base.
+        lifetime: seconds from the token request until expiry (already on the short side).
+        expires_at_unix: wall-clock expiry, for display and for sharing between processes.
+        app_name, workspace_id, dtable_name: what the token answer named, if anything.
+        use_api_gateway, dtable_server, dtable_db: the answer's routing fields.
     """
 
     secret: Secret
     dtable_uuid: str
     permission: str
-    received_at: float
     lifetime: float
     expires_at_unix: float
     app_name: str | None = None
@@ -99,12 +126,50 @@ class BaseToken:
     use_api_gateway: bool | None = None
     dtable_server: str | None = None
     dtable_db: str | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.permission == "rw"
+
+
+@attrs.frozen
+class BaseToken:
+    """A pooled Base-Token: a `TokenGrant` anchored to the local monotonic clock.
+
+    Attributes:
+        grant: what the server issued.
+        received_at: monotonic time from which the lifetime counts (when it was requested).
+        generation: increases by one each time the pool takes a new token for the same base.
+    """
+
+    grant: TokenGrant
+    received_at: float
     generation: int = 0
+
+    @property
+    def secret(self) -> Secret:
+        return self.grant.secret
+
+    @property
+    def dtable_uuid(self) -> str:
+        return self.grant.dtable_uuid
+
+    @property
+    def permission(self) -> str:
+        return self.grant.permission
+
+    @property
+    def writable(self) -> bool:
+        return self.grant.writable
+
+    @property
+    def lifetime(self) -> float:
+        return self.grant.lifetime
 
     @property
     def expires_at(self) -> float:
         """Monotonic time of expiry."""
-        return self.received_at + self.lifetime
+        return self.received_at + self.grant.lifetime
 
     @property
     def refresh_at(self) -> float:
@@ -124,7 +189,3 @@ class BaseToken:
         lifetime = self.lifetime
         floor = min(_SHORT_TOKEN_FLOOR, _ADVISORY_FRACTION * lifetime)
         return min(_MANDATORY_CAP, max(_MANDATORY_FRACTION * lifetime, floor))
-
-    @property
-    def writable(self) -> bool:
-        return self.permission == "rw"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 import time
 from collections.abc import (
@@ -10,12 +11,15 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
+    Iterator,
     Mapping,
     Sequence,
 )
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 import attrs
 
 from seatable_async.bulk._report import (
@@ -44,7 +48,7 @@ from seatable_async.errors import (
     PermissionDeniedError,
     ResponseFormatError,
     SeaTableError,
-    TransportError,
+    may_have_landed,
 )
 
 if TYPE_CHECKING:
@@ -98,21 +102,21 @@ def _scalar_key(value: Any) -> tuple[str, Any] | None:
     return None
 
 
+def _read_chunk(rows: Iterator[Any], size: int) -> tuple[list[Any], Exception | None]:
+    """Up to ``size`` rows, and the exception the source raised after them, if any."""
+    chunk: list[Any] = []
+    try:
+        for row in itertools.islice(rows, size):
+            chunk.append(row)
+    except Exception as exc:
+        return chunk, exc
+    return chunk, None
+
+
 def _fatal(exc: BaseException) -> bool:
     return isinstance(
         exc, (AuthenticationError, PermissionDeniedError, NotFoundError, ConfigurationError)
     )
-
-
-def _ambiguous(exc: BaseException) -> bool:
-    if isinstance(exc, MaybeAppliedError):
-        return True
-    if isinstance(exc, ClientClosedError):
-        return exc.maybe_sent
-    if isinstance(exc, TransportError):
-        return exc.sent
-    # A 2xx answer the SDK could not read: the rows were probably stored.
-    return isinstance(exc, ResponseFormatError) and (exc.status is None or exc.status < 300)
 
 
 class ImportJob:
@@ -263,15 +267,33 @@ class ImportJob:
                         if self._take(batch, row, seen) and len(batch.rows) >= self.batch_size:
                             await send.send(self._seal(batch))
                             batch, seen = self._new_batch(), set()
-                else:
+                elif isinstance(self._source, (list, tuple)):
+                    # In memory already: nothing to block on.
                     for row in self._source:
                         if self._stop is not None:
                             break
                         if self._take(batch, row, seen) and len(batch.rows) >= self.batch_size:
                             await send.send(self._seal(batch))
                             batch, seen = self._new_batch(), set()
-                        elif len(self._status) % 1000 == 0:
-                            await anyio.lowlevel.checkpoint()
+                else:
+                    # Any other iterable may block (a file, a database cursor): read it in
+                    # chunks in a worker thread so other tasks keep running.
+                    rows = iter(self._source)
+                    while not self._stopped():
+                        chunk, failure = await anyio.to_thread.run_sync(
+                            _read_chunk, rows, self.batch_size
+                        )
+                        for n, row in enumerate(chunk):
+                            if self._stopped():
+                                self._skip(len(chunk) - n)  # read, so accounted: not sent
+                                break
+                            if self._take(batch, row, seen) and len(batch.rows) >= self.batch_size:
+                                await send.send(self._seal(batch))
+                                batch, seen = self._new_batch(), set()
+                        if failure is not None:
+                            raise failure  # after the rows read before it
+                        if len(chunk) < self.batch_size:
+                            break
                 self._complete = self._stop is None
             except Exception as exc:  # the source raised: stop reading, send what was read
                 self._source_error = exc
@@ -279,6 +301,10 @@ class ImportJob:
                 await send.send(self._seal(batch))
             elif batch.rows:
                 self._fail(self._seal(batch).number, batch.indices, self._stop_error())
+
+    def _stopped(self) -> bool:
+        # A method, not an inline test: workers set ``_stop`` while the producer awaits.
+        return self._stop is not None
 
     def _new_batch(self) -> _Batch:
         return _Batch(-1, [], [])
@@ -288,11 +314,21 @@ class ImportJob:
         self._batches += 1
         return batch
 
-    def _take(self, batch: _Batch, row: Any, seen: set[tuple[str, Any]]) -> bool:
+    def _allocate(self) -> int:
+        """Record one more row read from the source (pending); return its index."""
         index = len(self._status)
         self._status.append(PENDING)
         if index % ID_CHUNK == 0:
             self._packed.append(bytearray(ID_CHUNK * ID_WIDTH))
+        return index
+
+    def _skip(self, count: int) -> None:
+        """Rows read but not taken (the import stopped): settled as not sent at the end."""
+        for _ in range(count):
+            self._allocate()
+
+    def _take(self, batch: _Batch, row: Any, seen: set[tuple[str, Any]]) -> bool:
+        index = self._allocate()
         if type(row) is not dict and not isinstance(row, Mapping):
             self._fail(
                 None,
@@ -367,7 +403,7 @@ class ImportJob:
                 settle(batch.number, batch.indices, exc)
                 self._stop = self._stop or exc
                 return
-            if _ambiguous(exc):
+            if may_have_landed(exc):
                 if self.key is not None:
                     await self._reconcile(batch, exc)
                 else:
@@ -488,7 +524,7 @@ class ImportJob:
             try:
                 ids = await self._append([row for _, row in missing])
             except SeaTableError as exc:
-                if _ambiguous(exc):
+                if may_have_landed(exc):
                     pending, last = missing, exc
                     continue
                 self._fail(batch.number, [i for i, _ in missing], exc)

@@ -9,9 +9,24 @@ import attrs
 
 from seatable_async.auth.secret import Secret
 
-__all__ = ["Call", "Credential", "Lease", "StaticCredential"]
+__all__ = ["Call", "Credential", "DatedReply", "Lease", "StaticCredential"]
 
-ResponseKind = Literal["json", "text", "bytes", "none"]
+ResponseKind = Literal["json", "dated_json", "text", "bytes", "none"]
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@attrs.frozen
+class DatedReply:
+    """A decoded JSON body with the answer's ``Date`` header (``response="dated_json"``).
+
+    Attributes:
+        data: the decoded body.
+        server_date: the ``Date`` header as Unix seconds, or None when absent or unreadable.
+    """
+
+    data: Any
+    server_date: float | None
 
 
 @attrs.frozen
@@ -78,11 +93,13 @@ class Call:
         template: path template for logs and errors, e.g. ``/api2/account/info/``.
         credential: where the ``Authorization`` token comes from; None for public endpoints.
         params, json, form, files, content, headers: what httpx sends.
-        idempotent: whether a request that may have reached the server can be replayed.
+        idempotent: whether a request that may have reached the server can be replayed;
+            by default GET, HEAD, OPTIONS, PUT and DELETE are, POST is not (pass ``True`` for
+            POST-reads such as a SQL SELECT).
         rate_key: the base whose rate budget this request spends, if any.
         scheme_probe: a 403 ``Permission denied.`` here can mean "wrong header scheme"
             (SeaTable's API-Token views before 4.0).
-        response: how to decode a successful body.
+        response: how to decode a successful body (``"dated_json"`` returns a `DatedReply`).
         token_request: this call mints a Base-Token (counted in ``ClientStats``).
     """
 
@@ -96,7 +113,9 @@ class Call:
     files: Any = None
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
-    idempotent: bool = True
+    idempotent: bool = attrs.field(
+        default=attrs.Factory(lambda self: self.method in _SAFE_METHODS, takes_self=True)
+    )
     rate_key: str | None = None
     scheme_probe: bool = False
     response: ResponseKind = "json"

@@ -8,22 +8,28 @@ Classification decides what happens after a failed attempt:
 failure                                idempotent operation       non-idempotent write
 =====================================  =========================  ==========================
 never sent (connect error, pool full)  retry                      retry
-429                                    retry (server's wait)      retry (server's wait)
+TLS certificate not verified           raise                      raise
+429, 408                               retry (server's wait)      retry (server's wait)
 5xx, read timeout, dropped connection  retry                      ``MaybeAppliedError``
 Base-Token refused (401/403 token)     re-mint once, replay       re-mint once, replay
 ``Bearer`` refused by an old server    replay once with ``Token``  replay once with ``Token``
 other 4xx, redirects                   raise                      raise
 =====================================  =========================  ==========================
 
-Re-mint and scheme replays do not count against ``RetryPolicy.max_attempts``.
+Re-mint, scheme and stale-token replays do not count against ``RetryPolicy.max_attempts``; each
+has its own small budget. ``RetryPolicy.deadline`` counts from the first attempt, and a wait
+for the base's rate budget that would end after it fails at once with `RateLimitedError`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import logging
-import random
+import ssl
 import time
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -33,13 +39,14 @@ import tenacity
 
 from seatable_async.auth.scheme import Scheme, SchemeState
 from seatable_async.errors import (
+    APIError,
     ConfigurationError,
     MaybeAppliedError,
     SeaTableError,
     ServerError,
     TransportError,
 )
-from seatable_async.http.call import Call, Lease
+from seatable_async.http.call import Call, DatedReply, Lease
 from seatable_async.http.ratelimit import RateLimiter
 from seatable_async.http.responses import (
     decode_json,
@@ -55,16 +62,16 @@ __all__ = ["Pipeline"]
 logger = logging.getLogger("seatable_async")
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# Replays that cost no attempt: a re-minted Base-Token, the Bearer→Token switch, and a token
-# that went stale while the request queued for the rate limiter or a connection slot.
-_FREE_CAUSES = ("token", "scheme", "stale")
-_NO_SLOT = contextlib.nullcontext()
-_MAX_STALE_REPLAYS = 5
 _MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.ProtocolError)
+# Replays that cost no attempt, each with its own budget: a re-minted Base-Token, the
+# Bearer→Token switch, and a token that went stale while the request queued.
+_FREE_REPLAYS = {"token": 1, "scheme": 1, "stale": 5}
+_NO_SLOT = contextlib.nullcontext()
 
 
 class _Replay(Exception):
-    """Internal: send the same call again at once (new Base-Token or other scheme)."""
+    """Internal: send the same call again at once. Raised only while its cause's budget
+    lasts, and never stops the retry loop, so it cannot reach a caller."""
 
     def __init__(self, cause: str):
         super().__init__(cause)
@@ -77,21 +84,27 @@ class _Attempts:
 
     call: Call
     policy: RetryPolicy
+    started: float
     counted: int = 0
-    stale_replays: int = 0
-    token_replayed: bool = False
+    replays: Counter[str] = attrs.field(factory=Counter)
     retryable: BaseException | None = None
     cause: str = ""
     server_wait: float | None = None
-    rng: random.Random | None = None
+
+    @property
+    def give_up_at(self) -> float:
+        """Monotonic time after which no attempt starts and no wait ends."""
+        return self.started + self.policy.deadline
+
+    def may_replay(self, cause: str) -> bool:
+        """Spend one free replay of ``cause`` if its budget allows."""
+        if self.replays[cause] >= _FREE_REPLAYS[cause]:
+            return False
+        self.replays[cause] += 1
+        return True
 
     def mark(self, exc: BaseException, cause: str, server_wait: float | None = None) -> None:
         self.retryable, self.cause, self.server_wait = exc, cause, server_wait
-
-    def uncount(self) -> None:
-        """Undo the count of a failure that is handed to tenacity a second time."""
-        if self.cause not in _FREE_CAUSES:
-            self.counted -= 1
 
     def should_retry(self, exc: BaseException) -> bool:
         if isinstance(exc, _Replay):
@@ -103,24 +116,22 @@ class _Attempts:
         return True
 
     def wait(self, retry_state: tenacity.RetryCallState) -> float:
-        if self.cause in _FREE_CAUSES:
+        if self.cause in _FREE_REPLAYS:
             return 0.0
         if self.server_wait is not None:
             return self.server_wait
-        if self.cause == "429":
-            return backoff_delay(
-                self.counted, self.policy.rate_limit_wait, self.policy.max_server_wait, self.rng
-            )
         policy = self.policy
-        return backoff_delay(self.counted, policy.backoff_base, policy.backoff_max, self.rng)
+        if self.cause == "429":
+            return backoff_delay(self.counted, policy.rate_limit_wait, policy.max_server_wait)
+        return backoff_delay(self.counted, policy.backoff_base, policy.backoff_max)
 
     def stop(self, retry_state: tenacity.RetryCallState) -> bool:
-        if self.cause in _FREE_CAUSES:
-            return self.stale_replays > _MAX_STALE_REPLAYS
+        if self.cause in _FREE_REPLAYS:
+            return False  # bounded where the replay is raised
         if self.counted >= self.policy.max_attempts:
             return True
-        elapsed = retry_state.seconds_since_start or 0.0
-        return elapsed + (retry_state.upcoming_sleep or 0.0) > self.policy.deadline
+        upcoming = retry_state.upcoming_sleep or 0.0
+        return anyio.current_time() + upcoming > self.give_up_at
 
 
 class Pipeline:
@@ -147,16 +158,10 @@ class Pipeline:
         """Send ``call`` until it succeeds or the policy gives up; return the decoded body.
 
         Raises:
-            SeaTableError: the typed error of the last attempt.
+            SeaTableError: the typed error of the last attempt; nothing else (an unexpected
+                library error is wrapped, with the original as ``__cause__``).
         """
-        state = _Attempts(call, policy or self._policy)
-        # Fast path: most calls succeed at once and never pay for building a retry loop.
-        try:
-            return await self._attempt(call, state, 1)
-        except Exception as exc:
-            if not state.should_retry(exc):
-                raise
-            first_failure: Exception | None = exc
+        state = _Attempts(call, policy or self._policy, anyio.current_time())
         retrying = tenacity.AsyncRetrying(
             sleep=anyio.sleep,
             retry=tenacity.retry_if_exception(state.should_retry),
@@ -165,21 +170,24 @@ class Pipeline:
             reraise=True,
             before_sleep=self._before_sleep(state),
         )
-        async for attempt in retrying:
-            with attempt:
-                if first_failure is not None:
-                    # Hand the fast path's failure to tenacity as attempt 1, so waits, stop
-                    # conditions and logging treat it like any other attempt.
-                    failure, first_failure = first_failure, None
-                    state.uncount()
-                    raise failure
-                return await self._attempt(call, state, attempt.retry_state.attempt_number)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(call, state, attempt.retry_state.attempt_number)
+        except SeaTableError:
+            raise
+        except Exception as exc:
+            raise SeaTableError(
+                f"unexpected failure: {type(exc).__name__}",
+                method=call.method,
+                path=call.template,
+            ) from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    def _before_sleep(self, state: _Attempts) -> Any:
+    def _before_sleep(self, state: _Attempts) -> Callable[[tenacity.RetryCallState], None]:
         def log(retry_state: tenacity.RetryCallState) -> None:
             self._stats.retries[state.cause] += 1
-            if state.cause not in _FREE_CAUSES:
+            if state.cause not in _FREE_REPLAYS:
                 logger.info(
                     "retrying %s %s in %.2fs after %s (attempt %d of %d)",
                     state.call.method,
@@ -194,106 +202,134 @@ class Pipeline:
 
     async def _attempt(self, call: Call, state: _Attempts, number: int) -> Any:
         lease = await call.credential.acquire() if call.credential is not None else None
-        scheme = self._scheme
-        if lease is not None and not scheme.confirmed:
-            async with scheme.probe_lock:
-                if not scheme.confirmed:
-                    used = scheme.scheme
-                    response, lease = await self._exchange(call, state, lease, used, number)
-                    if looks_like_scheme_rejection(
-                        response.status_code, response.content, scheme_probe=call.scheme_probe
-                    ):
-                        if used == "Bearer" and scheme.bearer_rejected():
-                            raise _Replay("scheme")
-                        if used == "Token":
-                            scheme.token_also_rejected()
-                    elif response.status_code < 500 and response.status_code != 429:
-                        scheme.confirm(used)
-                    return await self._finish(call, state, lease, response)
-        response, lease = await self._exchange(call, state, lease, scheme.scheme, number)
+        response, lease, scheme_refused = await self._exchange(call, state, lease, number)
+        if scheme_refused and state.may_replay("scheme"):
+            raise _Replay("scheme")
         return await self._finish(call, state, lease, response)
 
     async def _exchange(
-        self, call: Call, state: _Attempts, lease: Lease | None, scheme: Scheme, number: int
-    ) -> tuple[httpx.Response, Lease | None]:
-        """Wait for the rate budget and a connection slot, then send; return the answer and
-        the credential lease that was actually sent."""
-        headers = dict(call.headers) if call.headers else {}
+        self, call: Call, state: _Attempts, lease: Lease | None, number: int
+    ) -> tuple[httpx.Response, Lease | None, bool]:
+        """Wait for the rate budget and a connection slot, then send; return the answer, the
+        credential lease that was actually sent, and whether the server refused ``Bearer``
+        (the call is then replayed with ``Token``)."""
         key = call.rate_key
         if key is not None:
-            await self._limiter.acquire(key)
+            await self._limiter.acquire(key, give_up_at=state.give_up_at)
         response: httpx.Response | None = None
+        sent = False
         started = time.perf_counter()
         # Token requests skip the queue of data requests: hundreds of operations may be
         # waiting for a slot while the token they need is being renewed.
         slot = _NO_SLOT if call.token_request else self._concurrency
         try:
             async with slot:
-                if lease is not None and anyio.current_time() >= lease.use_before:
-                    # Queued past the token's mandatory renewal point: never send a token the
-                    # client knows is about to expire. Take the renewed one if the pool has
-                    # it already, else go back for one (minting needs no slot held here).
-                    assert call.credential is not None
-                    fresh = call.credential.current()
-                    if fresh is not None:
-                        lease = fresh
-                    else:
-                        state.stale_replays += 1
-                        if state.stale_replays <= _MAX_STALE_REPLAYS:
-                            raise _Replay("stale")
-                if lease is not None:
-                    headers["Authorization"] = f"{scheme} {lease.secret.get_secret()}"
-                self._stats.requests += 1
-                if call.token_request:
-                    self._stats.token_requests += 1
-                response = await self._http.request(
-                    call.method,
-                    call.url,
-                    params=call.params,
-                    json=call.json,
-                    data=call.form,
-                    files=call.files,
-                    content=call.content,
-                    headers=headers,
-                )
+                lease = self._fresh_lease(call, state, lease)
+                sent = True
+                response, scheme_refused = await self._send_with_scheme(call, lease)
         except _NOT_SENT as exc:
-            error = TransportError(
-                f"request not sent: {type(exc).__name__}", method=call.method,
-                path=call.template, sent=False,
-            )
-            state.mark(error, "not_sent")
+            sent = False
             self._log(call, number, started, type(exc).__name__)
-            raise error from None
+            error = TransportError(
+                f"request not sent: {_describe(exc)}",
+                method=call.method,
+                path=call.template,
+                sent=False,
+            )
+            if not _is_certificate_error(exc):
+                state.mark(error, "not_sent")
+            raise error from exc
         except _MAYBE_SENT as exc:
             self._log(call, number, started, type(exc).__name__)
-            reason = f"{type(exc).__name__} after the request was sent"
+            reason = f"{_describe(exc)} after the request was sent"
             if call.idempotent:
                 error = TransportError(reason, method=call.method, path=call.template)
                 state.mark(error, "transport")
-                raise error from None
+                raise error from exc
             raise MaybeAppliedError(
                 f"{reason}; the write may have been applied and was not replayed",
                 method=call.method,
                 path=call.template,
-            ) from None
+            ) from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            sent = False
             raise ConfigurationError(
-                f"invalid request URL ({type(exc).__name__})", method=call.method,
+                f"invalid request URL ({type(exc).__name__})",
+                method=call.method,
                 path=call.template,
-            ) from None
+            ) from exc
         except httpx.HTTPError as exc:
             raise TransportError(
-                f"HTTP failure: {type(exc).__name__}", method=call.method, path=call.template
-            ) from None
+                f"HTTP failure: {_describe(exc)}", method=call.method, path=call.template
+            ) from exc
         finally:
             if key is not None:
                 self._limiter.release(
                     key,
                     response.status_code if response is not None else None,
                     response.headers if response is not None else None,
+                    sent=sent,
                 )
         self._log(call, number, started, response.status_code)
-        return response, lease
+        return response, lease, scheme_refused
+
+    def _fresh_lease(self, call: Call, state: _Attempts, lease: Lease | None) -> Lease | None:
+        """Never send a token the client knows is due: a request that queued past the token's
+        mandatory renewal point takes the renewed token, or goes back for one."""
+        if lease is None or anyio.current_time() < lease.use_before:
+            return lease
+        assert call.credential is not None
+        fresh = call.credential.current()
+        if fresh is not None:
+            return fresh
+        if state.may_replay("stale"):
+            raise _Replay("stale")
+        return lease  # still valid for a moment: the server decides
+
+    async def _send_with_scheme(
+        self, call: Call, lease: Lease | None
+    ) -> tuple[httpx.Response, bool]:
+        scheme = self._scheme
+        if lease is None or scheme.confirmed:
+            return await self._request(call, lease, scheme.scheme), False
+        # Unconfirmed scheme: one authenticated request at a time, so at most one is refused
+        # for its scheme; the lock covers only the exchange, never the rate-limit wait.
+        async with scheme.probe_lock:
+            # Confirmed while this request waited? Then ``scheme.scheme`` is the confirmed one
+            # and the state methods below change nothing.
+            used = scheme.scheme
+            response = await self._request(call, lease, used)
+            if looks_like_scheme_rejection(
+                response.status_code, response.content, scheme_probe=call.scheme_probe
+            ):
+                if used == "Bearer" and scheme.bearer_rejected():
+                    return response, True
+                if used == "Token":
+                    scheme.token_also_rejected()
+            elif response.status_code < 500:
+                # Any answer that is not a refusal of the scheme confirms it (a 429 too: the
+                # server authenticated the request before throttling it).
+                scheme.confirm(used)
+            return response, False
+
+    async def _request(self, call: Call, lease: Lease | None, scheme: Scheme) -> httpx.Response:
+        headers = dict(call.headers) if call.headers else {}
+        if lease is not None:
+            headers["Authorization"] = f"{scheme} {lease.secret.get_secret()}"
+        self._stats.requests += 1
+        if call.token_request:
+            self._stats.token_requests += 1
+        response = await self._http.request(
+            call.method,
+            call.url,
+            params=call.params,
+            json=call.json,
+            data=call.form,
+            files=call.files,
+            content=call.content,
+            headers=headers,
+        )
+        return response
 
     def _log(self, call: Call, number: int, started: float, outcome: object) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -320,15 +356,15 @@ class Pipeline:
             and is_token_rejection(status, body)
         ):
             self._stats.token_rejections += 1
-            if not state.token_replayed and await call.credential.reject(lease):
-                state.token_replayed = True
+            if await call.credential.reject(lease) and state.may_replay("token"):
                 raise _Replay("token")
         content_type = response.headers.get("content-type", "")
         if 300 <= status < 400:
-            raise SeaTableError(
+            raise APIError(
                 f"the server answered with a redirect (HTTP {status}); redirects are not "
                 "followed so that credentials and request bodies never go elsewhere — check "
                 "the server URL",
+                status=status,
                 method=call.method,
                 path=call.template,
             )
@@ -336,7 +372,7 @@ class Pipeline:
         if status == 429:
             self._stats.rate_limited += 1
             server_wait = parse_retry_after(
-                response.headers, cap=state.policy.max_server_wait
+                response.headers, now=self._limiter.now(), cap=state.policy.max_server_wait
             )
         error = error_from_response(
             status,
@@ -349,7 +385,10 @@ class Pipeline:
         )
         if status == 429:
             state.mark(error, "429", server_wait)
-        elif status >= 500 or status == 408:
+        elif status == 408:
+            # 408: the server gave up reading the request; it did not process it.
+            state.mark(error, "transport")
+        elif status >= 500:
             if not call.idempotent:
                 raise MaybeAppliedError(
                     f"HTTP {status} from a non-idempotent write; it may have been applied and "
@@ -364,16 +403,46 @@ class Pipeline:
 
     def _decode(self, call: Call, response: httpx.Response) -> Any:
         kind = call.response
-        if kind == "json":
-            return decode_json(
+        if kind in ("json", "dated_json"):
+            data = decode_json(
                 response.content,
                 content_type=response.headers.get("content-type", ""),
                 method=call.method,
                 path=call.template,
                 status=response.status_code,
             )
+            if kind == "dated_json":
+                return DatedReply(data, _http_date(response.headers.get("date")))
+            return data
         if kind == "text":
             return response.text
         if kind == "bytes":
             return response.content
+        return None
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """The failure's kind and its own words (httpx's messages carry no URL or header)."""
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    """A TLS verification failure is a configuration problem: retrying cannot help."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _http_date(raw: str | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None

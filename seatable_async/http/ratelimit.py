@@ -17,28 +17,51 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 import anyio
 import attrs
 
-from seatable_async.http.budget import BudgetEvent, BudgetStore
+from seatable_async.errors import RateLimitedError
+from seatable_async.http.budget import RESET_MARGIN, BudgetEvent, BudgetStore
 from seatable_async.http.retry import parse_retry_after
 
 __all__ = ["RateLimiter"]
 
-_RESET_MARGIN = 0.05
 _MAX_BLOCK = 60.0
+_SWEEP_AT = 1024
 
 
 @attrs.define
 class _Budget:
+    """What one client knows about one base's budget.
+
+    ``window`` is the reset (Unix seconds) of the window being counted and ``reported`` the
+    lowest ``remaining`` the server reported for it. Every request the server has answered was
+    counted in the report with the highest count, so ``reported - in_flight`` is exactly what
+    may still be sent, whatever order the answers arrive in.
+    """
+
     limit: int | None = None
-    remaining: int = 0
-    reset_at: float | None = None
+    window: float | None = None
+    reported: int | None = None
+    rolled_from: float | None = None
     in_flight: int = 0
     blocked_until: float = 0.0
     consecutive_429: int = 0
+    news: anyio.Event = attrs.field(factory=anyio.Event)
+
+    def available(self) -> int | None:
+        """Requests that may still be sent in this window; None while no limit is known."""
+        if self.limit is None or self.reported is None:
+            return None
+        return self.reported - self.in_flight
+
+    def announce(self) -> None:
+        """Wake every task waiting for news about this budget."""
+        self.news.set()
+        self.news = anyio.Event()
 
 
 class RateLimiter:
@@ -50,7 +73,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
         max_wait: float = _MAX_BLOCK,
         store: BudgetStore | None = None,
-        spawn: Callable[[Callable[[], Awaitable[None]]], None] | None = None,
+        spawn: Callable[[Callable[[], Coroutine[Any, Any, None]]], None] | None = None,
     ):
         """Create a limiter.
 
@@ -70,48 +93,97 @@ class RateLimiter:
         self._pending: list[BudgetEvent] = []
         self._flushing = False
 
+    def now(self) -> float:
+        """The limiter's Unix time (the clock the server's resets are compared with)."""
+        return self._clock()
+
     def _budget(self, key: str) -> _Budget:
         budget = self._budgets.get(key)
         if budget is None:
+            if len(self._budgets) >= _SWEEP_AT:
+                self._sweep()
             budget = self._budgets[key] = _Budget()
         return budget
 
-    async def acquire(self, key: str) -> None:
-        """Wait until ``key`` may send one more request, and count it."""
-        if self._store is not None and await self._acquire_shared(key, self._store):
+    def _sweep(self) -> None:
+        """Forget idle bases whose window and block have passed (many bases, long runs)."""
+        now = self._clock()
+        for key, budget in list(self._budgets.items()):
+            idle = budget.in_flight == 0 and budget.blocked_until <= now
+            if idle and (budget.window is None or budget.window + RESET_MARGIN <= now):
+                del self._budgets[key]
+
+    async def acquire(self, key: str, *, give_up_at: float | None = None) -> None:
+        """Wait until ``key`` may send one more request, and count it.
+
+        Args:
+            key: the base.
+            give_up_at: monotonic time (``anyio.current_time()``) after which waiting is
+                pointless: the caller's retry deadline.
+
+        Raises:
+            RateLimitedError: the budget is spent until after ``give_up_at`` (raised at once).
+        """
+        if self._store is not None and await self._acquire_shared(key, self._store, give_up_at):
             return
         budget = self._budget(key)
         while True:
-            now = self._clock()
-            if budget.blocked_until > now:
-                await anyio.sleep(budget.blocked_until - now)
-                continue
-            if budget.limit is not None and budget.reset_at is not None:
-                if now >= budget.reset_at + _RESET_MARGIN:
-                    # A new window began; requests still in flight may land in it.
-                    budget.remaining = max(0, budget.limit - budget.in_flight)
-                    budget.reset_at = None
-                elif budget.remaining <= 0:
-                    await anyio.sleep(budget.reset_at + _RESET_MARGIN - now)
-                    continue
-            if budget.limit is not None and budget.remaining <= 0 and budget.reset_at is None:
-                # Spent a window whose end we have not learned yet: wait for news.
-                await anyio.sleep(0.05)
-                if budget.in_flight == 0 and budget.reset_at is None:
-                    budget.remaining = 1
-                continue
-            budget.remaining -= 1
-            budget.in_flight += 1
-            return
+            wait = self._wait(budget, self._clock())
+            if wait == 0.0:
+                budget.in_flight += 1
+                return
+            if give_up_at is not None and anyio.current_time() + (wait or 0.0) > give_up_at:
+                raise _spent(key, wait)
+            # Wake on news (an answer, a 429, a new window) or when the known wait is over.
+            with anyio.move_on_after(wait if wait is not None else float("inf")):
+                await budget.news.wait()
 
-    def release(self, key: str, status: int | None, headers: Mapping[str, str] | None) -> None:
-        """Account for the answer (or failure, ``status=None``) of a request sent for ``key``."""
+    def _wait(self, budget: _Budget, now: float) -> float | None:
+        """0 to send now, seconds to wait, or None to wait for news of a window."""
+        if budget.blocked_until > now:
+            return budget.blocked_until - now
+        if budget.window is not None and now >= budget.window + RESET_MARGIN:
+            # A new window began; requests still in flight may land in it.
+            budget.rolled_from, budget.window = budget.window, None
+            budget.reported = budget.limit
+        available = budget.available()
+        if available is None or available > 0:
+            return 0.0
+        if budget.window is not None:
+            return budget.window + RESET_MARGIN - now
+        # Spent a window whose end we have not learned: answers in flight will tell; with
+        # nothing in flight, one probe may go.
+        return 0.0 if budget.in_flight == 0 else None
+
+    def release(
+        self,
+        key: str,
+        status: int | None,
+        headers: Mapping[str, str] | None,
+        *,
+        sent: bool = True,
+    ) -> None:
+        """Account for the answer to a request counted by `acquire`.
+
+        Args:
+            key: the base.
+            status: the HTTP status, or None when no answer came.
+            headers: the answer's headers, if any.
+            sent: False when the request was never sent (its budget unit is refunded).
+        """
         if self._store is not None:
             tickets = self._tickets.get(key)
             if tickets:
                 self._release_shared(key, tickets.pop(), status, headers)
         budget = self._budget(key)
         budget.in_flight = max(0, budget.in_flight - 1)
+        if sent:
+            self._learn(budget, status, headers)
+        budget.announce()
+
+    def _learn(
+        self, budget: _Budget, status: int | None, headers: Mapping[str, str] | None
+    ) -> None:
         now = self._clock()
         limit = remaining = reset = None
         if headers:
@@ -120,26 +192,24 @@ class RateLimiter:
             reset = _float(headers.get("x-ratelimit-reset"))
         if limit is not None and limit > 0 and remaining is not None and reset is not None:
             if reset > now and reset - now <= self._max_wait * 10:
-                if budget.limit is None:
-                    # First answer with a budget: before it the client counted blindly.
-                    budget.remaining = remaining - budget.in_flight
                 budget.limit = limit
-                if budget.reset_at is None or reset > budget.reset_at:
-                    if budget.reset_at is not None and reset > budget.reset_at:
-                        budget.remaining = limit - budget.in_flight
-                    budget.reset_at = reset
-                budget.remaining = min(budget.remaining, remaining)
+                if budget.window is None or reset > budget.window:
+                    if budget.rolled_from is None or reset > budget.rolled_from:
+                        budget.window, budget.reported = reset, remaining
+                elif reset == budget.window and budget.reported is not None:
+                    budget.reported = min(budget.reported, remaining)
             elif remaining <= 0 and reset > now:
                 # A far-away reset (monthly quota): block, capped; the retry policy decides.
                 budget.blocked_until = now + self._max_wait
         if status == 429:
             budget.consecutive_429 += 1
-            budget.remaining = 0
+            if budget.reported is not None:
+                budget.reported = min(budget.reported, 0)
             wait = parse_retry_after(headers or {}, now=now, cap=self._max_wait)
-            if wait is None or (budget.reset_at is not None and budget.reset_at > now):
+            if wait is None or (budget.window is not None and budget.window > now):
                 wait = (
-                    budget.reset_at - now + _RESET_MARGIN
-                    if budget.reset_at is not None and budget.reset_at > now
+                    budget.window - now + RESET_MARGIN
+                    if budget.window is not None and budget.window > now
                     else min(self._max_wait, 0.5 * 2 ** min(budget.consecutive_429, 7))
                 )
             budget.blocked_until = max(budget.blocked_until, now + wait)
@@ -148,7 +218,7 @@ class RateLimiter:
 
     # -- shared budget --------------------------------------------------------------------------
 
-    async def _acquire_shared(self, key: str, store: BudgetStore) -> bool:
+    async def _acquire_shared(self, key: str, store: BudgetStore, give_up_at: float | None) -> bool:
         """Count the request in the store; ``False`` means "use the local budget"."""
         if self._pending:
             await self._flush(store)
@@ -161,6 +231,8 @@ class RateLimiter:
             if wait <= 0:
                 self._tickets.setdefault(key, []).append(ticket)
                 return True
+            if give_up_at is not None and anyio.current_time() + wait > give_up_at:
+                raise _spent(key, wait)
             await anyio.sleep(min(wait, self._max_wait))
 
     def _release_shared(
@@ -175,8 +247,9 @@ class RateLimiter:
         if status == 429:
             retry_after = parse_retry_after(headers or {}, now=now, cap=self._max_wait)
         self._pending.append(
-            BudgetEvent(key, ticket, now, status, limit, remaining, reset, retry_after,
-                        self._max_wait)
+            BudgetEvent(
+                key, ticket, now, status, limit, remaining, reset, retry_after, self._max_wait
+            )
         )
         if self._spawn is not None and not self._flushing and self._store is not None:
             store = self._store
@@ -198,10 +271,20 @@ class RateLimiter:
             except Exception:  # the store logs; the per-process budget saw the answers too
                 return
 
-    def snapshot(self, key: str) -> tuple[int | None, int, float | None]:
-        """``(limit, remaining, reset_at)`` as currently believed, for diagnostics."""
+    def snapshot(self, key: str) -> tuple[int | None, int | None, float | None]:
+        """``(limit, available, reset_at)`` as currently believed, for diagnostics."""
         budget = self._budget(key)
-        return budget.limit, budget.remaining, budget.reset_at
+        return budget.limit, budget.available(), budget.window
+
+
+def _spent(key: str, wait: float | None) -> RateLimitedError:
+    when = f"for {wait:.1f}s more" if wait is not None else "until the server reports a reset"
+    return RateLimitedError(
+        f"the rate budget of this base is spent {when}, past the retry deadline "
+        "(RetryPolicy.deadline); nothing was sent",
+        status=429,
+        retry_after=wait,
+    )
 
 
 def _int(raw: str | None) -> int | None:

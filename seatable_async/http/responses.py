@@ -80,7 +80,12 @@ def server_message(data: Any) -> tuple[str | None, str | None]:
 
 
 def is_token_rejection(status: int, body: bytes) -> bool:
-    """True if a Base-Token request was refused because of the token itself."""
+    """True if a Base-Token request was refused because of the token itself.
+
+    401 always; 403 only when the message names the token (``Token expired.``, gateway
+    ``invalid token``). A 403 that names permission (``Permission denied.``, a read-only
+    token writing) is the server saying "not allowed", and a new token would not change it.
+    """
     if status == 401:
         return True
     if status != 403:
@@ -88,8 +93,8 @@ def is_token_rejection(status: int, body: bytes) -> bool:
     message, _ = server_message(_parse(body))
     if message is None:
         return False
-    lowered = message.lower().rstrip(".")
-    return lowered == "permission denied" or any(p in lowered for p in _TOKEN_REJECTED)
+    lowered = message.lower()
+    return any(p in lowered for p in _TOKEN_REJECTED)
 
 
 def looks_like_scheme_rejection(status: int, body: bytes, *, scheme_probe: bool) -> bool:

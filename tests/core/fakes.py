@@ -6,6 +6,7 @@ precisely (slow token endpoint, rejections on demand, scripted status sequences)
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 from collections import Counter
@@ -35,11 +36,15 @@ class FakeSeaTable:
         token_ttl: float = 3 * 86400,
         token_delay: float = 0.0,
         with_iat: bool = True,
+        clock: Callable[[], float] = time.time,
+        send_date: bool = False,
     ):
         self.bearer_ok = bearer_ok
         self.token_ttl = token_ttl
         self.token_delay = token_delay
         self.with_iat = with_iat
+        self.clock = clock
+        self.send_date = send_date
         self.token_requests = 0
         self.requests: Counter[str] = Counter()
         self.schemes: Counter[str] = Counter()
@@ -47,6 +52,10 @@ class FakeSeaTable:
         self.revoked: set[str] = set()
         self.script: list[Callable[[httpx.Request], httpx.Response | None]] = []
         self.token_gate: anyio.Event | None = None
+        self.token_failure: int | None = None
+        """When set, the token endpoint answers this status (after counting the request)."""
+        self.whole_seconds = False
+        """Write ``exp``/``iat`` as whole seconds, as real servers do."""
         self.rows: list[dict[str, Any]] = []
         self.seen_authorization: list[str] = []
 
@@ -54,16 +63,18 @@ class FakeSeaTable:
         return httpx.MockTransport(self.handle)
 
     def mint(self, uuid: str, permission: str = "rw") -> str:
-        now = time.time()
+        now = self.clock()
+        if self.whole_seconds:
+            now = float(int(now))
         claims: dict[str, Any] = {
-            "exp": now + self.token_ttl,
+            "exp": int(now + self.token_ttl) if self.whole_seconds else now + self.token_ttl,
             "dtable_uuid": uuid,
             "permission": permission,
             "app_name": "tests",
             "username": "",
         }
         if self.with_iat:
-            claims["iat"] = now
+            claims["iat"] = int(now) if self.whole_seconds else now
         return jwt.encode(claims, SECRET, algorithm="HS256")
 
     def _auth(self, request: httpx.Request) -> str | None:
@@ -101,6 +112,8 @@ class FakeSeaTable:
 
     async def _token(self, request: httpx.Request) -> httpx.Response:
         self.token_requests += 1
+        if self.token_failure is not None:
+            return httpx.Response(self.token_failure, json={"error_msg": "token endpoint down"})
         token = self._auth(request)
         if token is None or token not in API_TOKENS:
             return httpx.Response(403, json={"error_msg": "Permission denied."})
@@ -109,8 +122,12 @@ class FakeSeaTable:
         if self.token_delay:
             await anyio.sleep(self.token_delay)
         uuid = API_TOKENS[token]
+        headers = (
+            {"date": email.utils.formatdate(self.clock(), usegmt=True)} if self.send_date else {}
+        )
         return httpx.Response(
             200,
+            headers=headers,
             json={
                 "app_name": "tests",
                 "access_token": self.mint(uuid),
@@ -128,8 +145,13 @@ class FakeSeaTable:
             return httpx.Response(401, json={"error_message": "invalid token"})
         try:
             # PyJWT truncates a float exp to whole seconds; compare precisely ourselves.
-            claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
-            if float(claims["exp"]) <= time.time():
+            claims = jwt.decode(
+                token,
+                SECRET,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "verify_iat": False},
+            )
+            if float(claims["exp"]) <= self.clock():
                 self.rejected += 1
                 return httpx.Response(403, json={"error_message": "Token expired."})
         except jwt.PyJWTError:

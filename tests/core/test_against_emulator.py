@@ -85,26 +85,6 @@ async def test_scheme_negotiation_per_version(
     assert sum(len(emu.rows(b, "Table1")) for b in emu.state.bases.values()) == 50
 
 
-async def test_short_token_ttl_renews_without_failed_operations() -> None:
-    ttl = 1.0
-    emu = Emulator(version="6.0", token_ttl=ttl)
-    (token,) = make_bases(emu, 1)
-    async with open_client(emu, "in-process") as client:
-        base = client.base(token)
-        started = anyio.current_time()
-        rounds = 0
-        while anyio.current_time() - started < 3 * ttl and rounds < 500:
-            async with anyio.create_task_group() as tg:
-                for _ in range(10):
-                    tg.start_soon(base.list_rows, "Table1")
-            rounds += 1
-            await anyio.sleep(0.02)  # spread the operations over several token lifetimes
-        elapsed = anyio.current_time() - started
-        assert client.stats.token_refreshes >= 2
-        assert emu.stats.token_requests["api"] <= elapsed / ttl + 2
-        assert emu.stats.rejected_tokens == client.stats.token_rejections
-
-
 async def test_no_connection_leaks_after_error_storms() -> None:
     emu = Emulator(
         version="6.0",

@@ -13,7 +13,8 @@ import pytest
 import seatable_async as sa
 from seatable_async.auth.secret import Secret
 from seatable_async.auth.sources import parse_token_grant
-from seatable_async.auth.tokens import AccountToken, ApiToken
+from seatable_async.auth.store import StoredToken
+from seatable_async.auth.tokens import BaseToken
 from tests.core.fakes import FakeSeaTable, api_token
 
 URL = "http://127.0.0.1"
@@ -40,12 +41,11 @@ def test_secret_rejects_empty_and_whitespace(value: str) -> None:
 async def test_token_value_objects_do_not_leak_through_asdict() -> None:
     fake = FakeSeaTable()
     raw = fake.mint("u-1")
-    base_token = parse_token_grant(
-        {"access_token": raw, "dtable_uuid": "u-1"}, method="GET", path="/x"
-    )
-    for obj in (AccountToken(Secret("a" * 40)), ApiToken(Secret("b" * 40)), base_token):
+    grant = parse_token_grant({"access_token": raw, "dtable_uuid": "u-1"}, method="GET", path="/x")
+    token = BaseToken(grant, received_at=0.0, generation=1)
+    stored = StoredToken.from_token(token, now=0.0)
+    for obj in (grant, token, stored):
         dumped = attrs.asdict(obj)
-        assert "a" * 40 not in repr(dumped) and "b" * 40 not in repr(dumped)
         assert raw not in repr(dumped) and raw not in repr(obj) and raw not in str(obj)
 
 

@@ -175,3 +175,76 @@ async def test_redirect_is_not_followed() -> None:
             await base.append_rows("T", [{"a": 1}])
         # The redirect target was never contacted.
         assert all(h.startswith(("Bearer", "Token")) for h in fake.seen_authorization)
+
+
+async def test_408_is_retried_for_writes_too() -> None:
+    """408: the server gave up reading the request, so it processed nothing (RFC 9110 §15.5.9);
+    a write is retried, not reported as maybe applied."""
+    fake = FakeSeaTable()
+    fake.script.append(once(on_rows("POST"), status(408)))
+    async with sa.Client(URL, transport=fake.transport(), retry=FAST) as client:
+        ids = await client.base(api_token(1)).append_rows("T", [{"Name": "x"}])
+    assert len(ids) == 1 and len(fake.rows) == 1
+
+
+async def test_a_certificate_failure_is_not_retried_and_says_why() -> None:
+    import ssl
+
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed: self-signed")
+        except ssl.SSLCertVerificationError as exc:
+            raise httpx.ConnectError("certificate verify failed", request=request) from exc
+
+    async with sa.Client(URL, transport=httpx.MockTransport(handler), retry=FAST) as client:
+        with pytest.raises(sa.TransportError, match="certificate verify failed") as caught:
+            await client.ping()
+    assert attempts == [1]
+    assert caught.value.sent is False
+
+
+async def test_an_unexpected_library_error_is_still_a_seatable_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug somewhere below")
+
+    async with sa.Client(URL, transport=httpx.MockTransport(handler), retry=FAST) as client:
+        with pytest.raises(sa.SeaTableError, match="RuntimeError") as caught:
+            await client.ping()
+    assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+async def test_the_internal_replay_signal_cannot_leak() -> None:
+    """Worst case for free replays: every lease is stale on arrival and the server refuses
+    every token. The stale, token and scheme replays each stop at their budget and the caller
+    gets a typed error (the review's ``_Replay`` escape)."""
+    from seatable_async.http.call import Call, Lease
+
+    minted: list[int] = []
+
+    class AlwaysStale:
+        kind = "base"
+
+        async def acquire(self) -> Lease:
+            minted.append(1)
+            return Lease(sa.auth.secret.Secret("t" * 40), len(minted), use_before=-1.0)
+
+        def current(self) -> Lease | None:
+            return None
+
+        async def reject(self, lease: Lease) -> bool:
+            return True
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"detail": "Invalid token"})
+
+    async with sa.Client(URL, transport=httpx.MockTransport(handler), retry=FAST) as client:
+        call = Call("GET", URL + "/x/", "/x/", credential=AlwaysStale(), rate_key="b")
+        with pytest.raises(sa.AuthenticationError):
+            await client._send(call)
+        stats = client.stats
+    assert stats.retries["stale"] == 5
+    assert stats.retries["token"] == 1
+    assert stats.requests <= 4

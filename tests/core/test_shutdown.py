@@ -1,16 +1,26 @@
-"""Leaving ``async with Client`` cancels in-flight work cleanly and leaves nothing running."""
+"""Leaving ``async with Client`` cancels in-flight work cleanly and leaves nothing running.
+
+Runs on virtual time (``tests/virtual_time.py``), so token windows cannot be missed.
+"""
 
 from __future__ import annotations
 
 import anyio
+import httpx
 import pytest
 
 import seatable_async as sa
 from tests.core.fakes import FakeSeaTable, api_token
+from tests.virtual_time import virtual_backend
 
 pytestmark = pytest.mark.anyio
 
 URL = "http://127.0.0.1"
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    return virtual_backend(str(request.param))
 
 
 async def test_requests_from_outside_tasks_end_with_client_closed_error() -> None:
@@ -49,7 +59,7 @@ async def test_background_refresh_is_cancelled_on_exit() -> None:
         await base.list_rows("T")
         token = client._pool.peek(base._source)
         assert token is not None
-        await anyio.sleep(max(0.0, token.refresh_at - anyio.current_time()) + 0.01)
+        await anyio.sleep(token.refresh_at - anyio.current_time() + 0.001)
         fake.token_gate = anyio.Event()  # the background refresh hangs forever
         await base.list_rows("T")
         await anyio.wait_all_tasks_blocked()
@@ -71,3 +81,66 @@ async def test_client_cannot_be_used_after_close() -> None:
     with pytest.raises(sa.ConfigurationError):
         async with client:
             pass
+
+
+class _SlowClose(httpx.AsyncBaseTransport):
+    """A transport whose close takes until ``release`` is set (a slow connection pool)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner = inner
+        self.closing = anyio.Event()
+        self.release = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        self.closing.set()
+        await self.release.wait()
+        await self.inner.aclose()
+
+
+async def test_a_call_that_arrives_while_closing_sends_nothing() -> None:
+    fake = FakeSeaTable()
+    transport = _SlowClose(fake.transport())
+    outcome: list[BaseException] = []
+
+    async def late_caller(base: sa.Base) -> None:
+        await transport.closing.wait()
+        before = sum(fake.requests.values())
+        try:
+            await base.list_rows("T")
+        except sa.SeaTableError as exc:
+            outcome.append(exc)
+        assert sum(fake.requests.values()) == before
+        transport.release.set()
+
+    async with anyio.create_task_group() as tg, sa.Client(URL, transport=transport) as client:
+        base = client.base(api_token(1))
+        await base.list_rows("T")
+        tg.start_soon(late_caller, base)
+    assert len(outcome) == 1 and isinstance(outcome[0], sa.ClientClosedError)
+    assert outcome[0].maybe_sent is False
+
+
+async def test_closing_from_another_task_is_refused_clearly() -> None:
+    """A client owns a task group, so only the task that opened it may close it; another task
+    gets a clear error and the client stays usable (documented in ``Client``)."""
+    fake = FakeSeaTable()
+    client = sa.Client(URL, transport=fake.transport())
+    await client.__aenter__()
+    refused: list[BaseException] = []
+
+    async def close_elsewhere() -> None:
+        try:
+            await client.__aexit__(None, None, None)
+        except sa.ConfigurationError as exc:
+            refused.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(close_elsewhere)
+    assert len(refused) == 1 and "task that opened it" in str(refused[0])
+    assert await client.base(api_token(1)).list_rows("T") == []
+    await client.__aexit__(None, None, None)
+    with pytest.raises(sa.ClientClosedError):
+        await client.ping()
