@@ -4,7 +4,7 @@ The emulator runs in its own process on loopback with ``--latency 0.1`` (a remot
 Competitors, each into a fresh base, timed from the first token request to the last row:
 
 * this SDK: ``base.import_rows(table, rows)`` with its defaults (1,000-row batches, default
-  concurrency: the client's ``max_concurrency`` capped at ``bulk.DEFAULT_MAX_CONCURRENCY``);
+  concurrency: the client's ``max_concurrency`` capped at ``bulk.DEFAULT_CONCURRENCY``);
 * the official ``seatable-api`` client at its best: ``auth()`` then sequential
   ``batch_append_rows`` in 1,000-row batches (it is synchronous; it runs outside the event loop);
 * raw httpx: one ``AsyncClient``, one Base-Token fetched once, N workers posting 1,000-row
@@ -51,9 +51,9 @@ TARGET_VS_RAW = 0.9
 def default_concurrency() -> int:
     """The SDK's default import concurrency for a default ``Client``."""
     from seatable_async import Client
-    from seatable_async.bulk import DEFAULT_MAX_CONCURRENCY
+    from seatable_async.bulk import DEFAULT_CONCURRENCY
 
-    return max(1, min(Client("http://127.0.0.1").max_concurrency, DEFAULT_MAX_CONCURRENCY))
+    return max(1, min(Client("http://127.0.0.1").max_concurrency, DEFAULT_CONCURRENCY))
 
 
 async def sdk_import(url: str, api_token: str, rows: Sequence[dict[str, Any]]) -> float:

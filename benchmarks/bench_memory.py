@@ -31,7 +31,6 @@ def _child(rows: int) -> None:
     import jwt
 
     from seatable_async import Client
-    from seatable_async.bulk import import_rows
 
     uuid = "1b7f3c1a-6a2e-4b3d-9f5e-0c2d4e6f8a10"
 
@@ -78,7 +77,7 @@ def _child(rows: int) -> None:
         async with Client("http://127.0.0.1", transport=httpx.MockTransport(handler)) as client:
             base = client.base("a" * 40)
             started = time.perf_counter()
-            report = await import_rows(base, "Contacts", generate(), concurrency=16)
+            report = await base.import_rows("Contacts", generate(), concurrency=16)
             elapsed = time.perf_counter() - started
         assert report.ok
         assert report.inserted_count == rows

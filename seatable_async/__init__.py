@@ -7,10 +7,33 @@ Start with `Client`::
         rows = await base.list_rows("Table1")
 """
 
-from seatable_async.account import Account
-from seatable_async.admin import SystemAdmin, TeamAdmin
-from seatable_async.base import Base
-from seatable_async.client import Client
+from seatable_async._account import Account
+from seatable_async._admin import SystemAdmin, TeamAdmin
+from seatable_async._auth.store import (
+    CredentialRef,
+    FleetStore,
+    StoredToken,
+    StoreUnavailable,
+    TokenStore,
+)
+from seatable_async._auth.tokens import TokenGrant
+from seatable_async._base.base import Base
+from seatable_async._client import Client
+from seatable_async._http.budget import BudgetEvent, BudgetStore
+from seatable_async._http.retry import RetryPolicy
+from seatable_async._http.stats import ClientStats
+from seatable_async._secret import Secret
+from seatable_async._version import __version__
+from seatable_async.bulk import (
+    FailedBatch,
+    ImportJob,
+    ImportOptions,
+    ImportProgress,
+    ImportReport,
+    InsertedRows,
+    MaybeAppliedBatch,
+    RowIds,
+)
 from seatable_async.errors import (
     APIError,
     AuthenticationError,
@@ -33,8 +56,6 @@ from seatable_async.errors import (
     TwoFactorRequiredError,
     UnsupportedOperationError,
 )
-from seatable_async.http.retry import RetryPolicy
-from seatable_async.http.stats import ClientStats
 from seatable_async.models import (
     AccountInfo,
     AdminBase,
@@ -52,12 +73,11 @@ from seatable_async.models import (
     Table,
     Team,
     TeamUser,
+    TokenFacts,
     User,
     View,
     Workspace,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "APIError",
@@ -72,14 +92,25 @@ __all__ = [
     "Base",
     "BaseSummary",
     "BaseTokenInfo",
+    "BudgetEvent",
+    "BudgetStore",
     "BulkImportError",
     "Client",
     "ClientClosedError",
     "ClientStats",
     "Column",
     "ConfigurationError",
+    "CredentialRef",
+    "FailedBatch",
+    "FleetStore",
     "GroupMembersResult",
+    "ImportJob",
+    "ImportOptions",
+    "ImportProgress",
+    "ImportReport",
     "InsecureConnectionError",
+    "InsertedRows",
+    "MaybeAppliedBatch",
     "MaybeAppliedError",
     "Metadata",
     "NotFoundError",
@@ -88,10 +119,14 @@ __all__ = [
     "RateLimitedError",
     "ResponseFormatError",
     "RetryPolicy",
+    "RowIds",
     "SeaTableError",
+    "Secret",
     "ServerError",
     "ServerInfo",
     "SqlResult",
+    "StoreUnavailable",
+    "StoredToken",
     "SystemAdmin",
     "SystemInfo",
     "Table",
@@ -99,7 +134,10 @@ __all__ = [
     "TeamAdmin",
     "TeamUser",
     "TokenExpiredError",
+    "TokenFacts",
+    "TokenGrant",
     "TokenRefreshTimeoutError",
+    "TokenStore",
     "TransportError",
     "TwoFactorRequiredError",
     "UnsupportedOperationError",

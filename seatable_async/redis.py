@@ -19,7 +19,7 @@ What is stored (namespace ``seatable-async`` by default):
   beyond the expiry).
 * ``<ns>:rate:<base uuid>`` (hash) and ``…:inflight`` (sorted set) — the shared per-base budget,
   updated atomically by Lua scripts that implement the rules of
-  `seatable_async.http.budget`.
+  `seatable_async._http.budget`.
 
 No credential or token appears in a key, a log line, a repr or an exception. If Redis fails, the
 store logs one WARNING, raises `StoreUnavailable` to its
@@ -53,8 +53,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.exceptions import RedisError
 
-from seatable_async.auth.store import CredentialRef, StoredToken, StoreUnavailable
-from seatable_async.http.budget import RESET_MARGIN, BudgetEvent
+from seatable_async._auth.store import CredentialRef, StoredToken, StoreUnavailable
+from seatable_async._http.budget import RESET_MARGIN, BudgetEvent
 
 __all__ = ["RedisFleetStore"]
 
@@ -235,7 +235,8 @@ class RedisFleetStore:
             if self._async is None:
                 assert self._url is not None
                 self._async = redis_asyncio.Redis.from_url(
-                    self._url, socket_timeout=self._timeout,
+                    self._url,
+                    socket_timeout=self._timeout,
                     socket_connect_timeout=self._timeout,
                 )
             return self._async
@@ -323,7 +324,7 @@ class RedisFleetStore:
         except (InvalidToken, ValueError):
             return None
         token = StoredToken.from_dict(data)
-        if token is None or token.expires_at_unix <= time.time():
+        if token is None or token.expires_at <= time.time():
             return None
         return token
 
@@ -391,8 +392,15 @@ class RedisFleetStore:
         for e in events:
             keys.extend(self._rate_keys(e.key))
             args += [
-                _arg(e.now), e.ticket, _arg(e.status), _arg(e.limit), _arg(e.remaining),
-                _arg(e.reset), _arg(e.retry_after), _arg(e.max_wait), _arg(RESET_MARGIN),
+                _arg(e.now),
+                e.ticket,
+                _arg(e.status),
+                _arg(e.limit),
+                _arg(e.remaining),
+                _arg(e.reset),
+                _arg(e.retry_after),
+                _arg(e.max_wait),
+                _arg(RESET_MARGIN),
             ]
         args += [_arg(_INFLIGHT_TTL), str(_BUDGET_TTL)]
         await self._call(lambda c, a: self._script(_RELEASE, a)(keys=keys, args=args))

@@ -28,6 +28,7 @@ __all__ = [
     "InsertedRows",
     "MaybeAppliedBatch",
     "RowIds",
+    "SettledRows",
     "compact",
     "pack_id",
 ]
@@ -38,12 +39,12 @@ ID_CHUNK = 1 << 16  # rows per id chunk: ids live in 1 MiB blocks, never one hug
 
 
 @attrs.frozen
-class FailedBatch:
-    """Rows that were not inserted.
+class SettledRows:
+    """Rows of one batch that ended the same way, and why.
 
     Attributes:
         batch: the batch number (0-based, in reading order), or None for rows rejected before
-            batching (not a mapping, no key value) or never sent.
+            batching (not a mapping, no or a repeated key value) or never sent.
         indices: input indices (0-based positions in the source) of the rows.
         error: why.
     """
@@ -58,22 +59,14 @@ class FailedBatch:
 
 
 @attrs.frozen
-class MaybeAppliedBatch:
-    """Rows whose batch failed ambiguously: the server may or may not hold them.
+class FailedBatch(SettledRows):
+    """Rows that were not inserted."""
 
-    Attributes:
-        batch: the batch number (0-based, in reading order).
-        indices: input indices of the rows.
-        error: the ambiguous failure (usually `MaybeAppliedError`).
-    """
 
-    batch: int
-    indices: Sequence[int]
-    error: BaseException
-
-    @property
-    def count(self) -> int:
-        return len(self.indices)
+@attrs.frozen
+class MaybeAppliedBatch(SettledRows):
+    """Rows whose batch failed ambiguously: the server may or may not hold them (the error
+    is usually a `MaybeAppliedError`)."""
 
 
 @attrs.frozen
@@ -175,9 +168,11 @@ class ImportReport:
         failed: failed rows, grouped by batch (or by rejection), with the error.
         maybe_applied: rows the server may or may not hold, grouped by batch, with the error.
         batches: batches formed from the source.
-        requests: HTTP requests the client sent while the import ran (every attempt, token
-            requests and reconciliation queries included).
+        requests: HTTP requests the import sent (every attempt, reconciliation queries
+            included; token requests, shared with other work, are not).
         reconciled_batches: ambiguous batches settled through ``key`` reconciliation.
+        duplicates_removed: ids of rows the import deleted because a reconciled write landed
+            after it had been re-sent (the duplicate sweep; see the package documentation).
         duration: seconds the import took.
         complete: the whole source was read (False after a stop, a source error or a
             cancellation).
@@ -196,6 +191,7 @@ class ImportReport:
     reconciled_batches: int
     duration: float
     complete: bool
+    duplicates_removed: tuple[str, ...] = ()
     cancelled: bool = False
     stopped_by: BaseException | None = None
     _inserted_count: int = attrs.field(default=0, alias="inserted_count")

@@ -6,6 +6,7 @@ import datetime
 import time
 from typing import Any
 
+import attrs
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,10 +19,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from seatable_async.bulk import ImportJob, ImportProgress, ImportReport
-from seatable_async.errors import BulkImportError
-from seatable_async.http.stats import ClientStats
-from seatable_async.models import BaseTokenInfo
+from seatable_async import Base, BaseTokenInfo, BulkImportError, ClientStats
+from seatable_async.bulk import ImportJob, ImportOptions, ImportProgress, ImportReport, RowSource
 
 __all__ = [
     "ProgressBar",
@@ -94,11 +93,18 @@ def _span(indices: Any) -> str:
     return f"{items[0] + 1}" if len(items) == 1 else f"{items[0] + 1}..{items[-1] + 1}"
 
 
-async def run_job(job: ImportJob, console: Console, total: int | None, label: str) -> ImportReport:
-    """Run ``job`` behind a progress bar; return its report also when rows failed."""
+async def run_job(
+    base: Base,
+    table: str,
+    rows: RowSource,
+    options: ImportOptions,
+    console: Console,
+    total: int | None,
+    label: str,
+) -> ImportReport:
+    """Import ``rows`` behind a progress bar; return the report also when rows failed."""
     bar = ProgressBar(console, total, label)
-    job_progress = job._on_progress
-    job._on_progress = bar if job_progress is None else job_progress
+    job = ImportJob(base, table, rows, attrs.evolve(options, on_progress=bar))
     with bar.progress:
         try:
             report = await job.run()

@@ -33,8 +33,13 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def base_token(permission: str = "rw", ttl: float = 3 * 86400) -> str:
-    claims = {"exp": time.time() + ttl, "dtable_uuid": UUID, "username": "",
-              "permission": permission, "app_name": "test"}
+    claims = {
+        "exp": time.time() + ttl,
+        "dtable_uuid": UUID,
+        "username": "",
+        "permission": permission,
+        "app_name": "test",
+    }
     return jwt.encode(claims, "server-secret-for-tests-only-0123456789", algorithm="HS256")
 
 
@@ -47,11 +52,18 @@ def token_answer(version: str, permission: str = "rw") -> dict[str, Any]:
         "dtable_name": "Demo",
     }
     if version == "4.0":
-        body |= {"dtable_server": f"{SERVER}/dtable-server/", "dtable_socket": f"{SERVER}/",
-                 "dtable_db": f"{SERVER}/dtable-db/"}
+        body |= {
+            "dtable_server": f"{SERVER}/dtable-server/",
+            "dtable_socket": f"{SERVER}/",
+            "dtable_db": f"{SERVER}/dtable-db/",
+        }
     elif version == "5.0":
-        body |= {"dtable_server": f"{SERVER}/dtable-server/", "dtable_socket": f"{SERVER}/",
-                 "dtable_db": f"{SERVER}/dtable-db/", "use_api_gateway": True}
+        body |= {
+            "dtable_server": f"{SERVER}/dtable-server/",
+            "dtable_socket": f"{SERVER}/",
+            "dtable_db": f"{SERVER}/dtable-db/",
+            "use_api_gateway": True,
+        }
     else:
         body |= {"dtable_server": f"{SERVER}/api-gateway/", "use_api_gateway": True}
     return body
@@ -84,8 +96,11 @@ class MockServer:
         self.requests: list[Recorded] = []
         self.routes: dict[tuple[str, str], Handler] = {}
         self.on("GET", "/api/v2.1/dtable/app-access-token/", self._app_access_token)
-        self.on("GET", "/server-info/", lambda r: reply({"version": version + ".3",
-                                                         "edition": "enterprise edition"}))
+        self.on(
+            "GET",
+            "/server-info/",
+            lambda r: reply({"version": version + ".3", "edition": "enterprise edition"}),
+        )
 
     def _app_access_token(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("authorization", "").split(" ", 1)[-1]
@@ -101,13 +116,19 @@ class MockServer:
             self.routes[(method, path)] = handler
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
-        return [r for r in self.requests
-                if (method is None or r.method == method) and (path is None or r.path == path)]
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and (path is None or r.path == path)
+        ]
 
     def base_calls(self) -> list[Recorded]:
         """Requests other than token minting and server-info."""
-        return [r for r in self.requests
-                if r.path not in ("/api/v2.1/dtable/app-access-token/", "/server-info/")]
+        return [
+            r
+            for r in self.requests
+            if r.path not in ("/api/v2.1/dtable/app-access-token/", "/server-info/")
+        ]
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()

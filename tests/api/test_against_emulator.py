@@ -41,8 +41,9 @@ class World:
 async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     emu = Emulator(version=request.param)
     emu.add_user("alice@example.com", "pw")
-    b = emu.add_base(owner="alice@example.com", name="Demo",
-                     tables={"Table1": {"Name": "text", "Age": "number"}})
+    b = emu.add_base(
+        owner="alice@example.com", name="Demo", tables={"Table1": {"Name": "text", "Age": "number"}}
+    )
     api = emu.add_api_token(b, app_name="app", permission="rw")
     ro = emu.add_api_token(b, app_name="reader", permission="r")
     link = emu.add_external_link(b)
@@ -163,8 +164,9 @@ async def test_sql_operations(world: World) -> None:
     capped = await base.sql("SELECT Name FROM Table1")
     assert len(capped.rows) == 100
     assert capped.truncated is True
-    paged = [r async for r in base.sql_pages("SELECT Name, Age FROM Table1 ORDER BY Age",
-                                             page_size=60)]
+    paged = [
+        r async for r in base.sql_pages("SELECT Name, Age FROM Table1 ORDER BY Age", page_size=60)
+    ]
     assert [r["Age"] for r in paged] == list(range(250))
     with pytest.raises(sa.BadRequestError):
         await base.sql("SELECT * FROM no_such_table")
@@ -272,13 +274,15 @@ async def test_round_trip_with_official_client(version: str) -> None:
     seatable_api = pytest.importorskip("seatable_api")
     emu = Emulator(version=version)
     emu.add_user("alice@example.com", "pw")
-    b = emu.add_base(owner="alice@example.com", name="Demo",
-                     tables={"Table1": {"Name": "text", "Age": "number"}})
+    b = emu.add_base(
+        owner="alice@example.com", name="Demo", tables={"Table1": {"Name": "text", "Age": "number"}}
+    )
     token = emu.add_api_token(b, app_name="app", permission="rw")
     async with emu.serve() as url, sa.Client(url) as client:
         base = client.base(token)
-        ids = await base.append_rows("Table1", [{"Name": "from-sdk", "Age": 1},
-                                                {"Name": "from-sdk-2", "Age": 2}])
+        ids = await base.append_rows(
+            "Table1", [{"Name": "from-sdk", "Age": 1}, {"Name": "from-sdk-2", "Age": 2}]
+        )
 
         def official() -> tuple[list[dict[str, Any]], str]:
             official_base = seatable_api.Base(token, url)

@@ -27,17 +27,41 @@ pytestmark = pytest.mark.anyio
 
 VERSIONS = ["4.0", "5.0", "6.0"]
 
-METADATA = {"metadata": {"tables": [{
-    "_id": "0000", "name": "Table1",
-    "columns": [
-        {"key": "0000", "name": "Name", "type": "text", "width": 200, "editable": True},
-        {"key": "Cw35", "type": "link", "name": "Link", "data": {
-            "display_column_key": "0000", "table_id": "0000", "other_table_id": "0000",
-            "is_internal_link": True, "link_id": "7V2M"}},
-        {"key": "BydO", "type": "date", "name": "Date", "data": {"format": "YYYY-MM-DD"}},
-    ],
-    "views": [{"_id": "0000", "name": "Default View", "type": "table", "rows": []}],
-}], "version": 482, "format_version": 7, "settings": {}}}
+METADATA = {
+    "metadata": {
+        "tables": [
+            {
+                "_id": "0000",
+                "name": "Table1",
+                "columns": [
+                    {"key": "0000", "name": "Name", "type": "text", "width": 200, "editable": True},
+                    {
+                        "key": "Cw35",
+                        "type": "link",
+                        "name": "Link",
+                        "data": {
+                            "display_column_key": "0000",
+                            "table_id": "0000",
+                            "other_table_id": "0000",
+                            "is_internal_link": True,
+                            "link_id": "7V2M",
+                        },
+                    },
+                    {
+                        "key": "BydO",
+                        "type": "date",
+                        "name": "Date",
+                        "data": {"format": "YYYY-MM-DD"},
+                    },
+                ],
+                "views": [{"_id": "0000", "name": "Default View", "type": "table", "rows": []}],
+            }
+        ],
+        "version": 482,
+        "format_version": 7,
+        "settings": {},
+    }
+}
 
 
 def rows_url(version: str, suffix: str = "/rows/") -> str:
@@ -130,10 +154,16 @@ async def test_get_row(version: str) -> None:
     row = await with_base(server, lambda b: b.get_row("Table1", row_id))
     assert row == make_row(1)
     params = server.base_calls()[0].params
-    assert params == ({"table_name": "Table1"} if version == "4.0"
-                      else {"table_name": "Table1", "convert_keys": "true"})
-    body = ({"error_msg": "row not found"} if version == "4.0"
-            else {"error_message": "row _id not exits"})
+    assert params == (
+        {"table_name": "Table1"}
+        if version == "4.0"
+        else {"table_name": "Table1", "convert_keys": "true"}
+    )
+    body = (
+        {"error_msg": "row not found"}
+        if version == "4.0"
+        else {"error_message": "row _id not exits"}
+    )
     server.on("GET", rows_url(version, f"/rows/{row_id}/"), body, 404)
     with pytest.raises(sa.NotFoundError) as info:
         await with_base(server, lambda b: b.get_row("Table1", row_id))
@@ -149,8 +179,14 @@ def gateway_append(state: dict[str, Any]) -> Any:
         await anyio.sleep(0.01)
         state["active"] -= 1
         ids = [{"_id": f"id-{row['Name']}"} for row in body["rows"]]
-        return reply({"inserted_row_count": len(ids), "row_ids": ids,
-                      "first_row": {"0000": body["rows"][0]["Name"]}})
+        return reply(
+            {
+                "inserted_row_count": len(ids),
+                "row_ids": ids,
+                "first_row": {"0000": body["rows"][0]["Name"]},
+            }
+        )
+
     return handle
 
 
@@ -191,19 +227,29 @@ async def test_append_rows_legacy_per_row_for_ids() -> None:
     assert not server.calls("POST", f"{LEGACY}/batch-append-rows/")
 
 
-async def test_append_batch_private_helper_legacy_and_gateway() -> None:
+async def test_a_small_append_is_one_request_on_the_gateway_and_per_row_before_it() -> None:
     for version in VERSIONS:
         server = MockServer(version)
-        server.on("POST", f"{LEGACY}/rows/", lambda r: reply({"_id": "x" + json.loads(
-            r.content)["row"]["Name"]}))
-        server.on("POST", f"{GW}/rows/", lambda r: reply({"row_ids": [
-            {"_id": "x" + row["Name"]} for row in json.loads(r.content)["rows"]]}))
+        server.on(
+            "POST",
+            f"{LEGACY}/rows/",
+            lambda r: reply({"_id": "x" + json.loads(r.content)["row"]["Name"]}),
+        )
+        server.on(
+            "POST",
+            f"{GW}/rows/",
+            lambda r: reply(
+                {"row_ids": [{"_id": "x" + row["Name"]} for row in json.loads(r.content)["rows"]]}
+            ),
+        )
 
         async def go(base: sa.Base) -> list[str]:
-            route = await base._writable()
-            return await base._append_batch(route, "T", [{"Name": "1"}, {"Name": "2"}])
+            return await base.append_rows("T", [{"Name": "1"}, {"Name": "2"}])
 
         assert await with_base(server, go) == ["x1", "x2"]
+        per_row = version in ("3.5", "4.0")
+        assert len(server.calls("POST", f"{LEGACY}/rows/")) == (2 if per_row else 0)
+        assert len(server.calls("POST", f"{GW}/rows/")) == (0 if per_row else 1)
 
 
 async def test_append_maybe_applied_is_not_replayed() -> None:
@@ -248,7 +294,9 @@ async def test_update_rows_batches(version: str) -> None:
     server.requests.clear()
     await with_base(server, lambda b: b.update_rows("Table1", [("r1", {"Name": "z"})]))
     assert server.calls("PUT", path)[0].json() == {
-        "table_name": "Table1", "updates": [{"row_id": "r1", "row": {"Name": "z"}}]}
+        "table_name": "Table1",
+        "updates": [{"row_id": "r1", "row": {"Name": "z"}}],
+    }
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -300,10 +348,19 @@ async def test_read_only_token_refuses_writes_before_sending(version: str) -> No
 
 async def test_external_base_reads_work_writes_refused_without_request() -> None:
     server = MockServer("6.0")
-    server.on("GET", "/api/v2.1/external-link-tokens/linktok/access-token/",
-              lambda r: reply({"access_token": base_token("r"),
-                  "dtable_uuid": UUID, "dtable_server": f"{SERVER}/api-gateway/",
-                  "dtable_socket": f"{SERVER}/", "dtable_db": f"{SERVER}/dtable-db/"}))
+    server.on(
+        "GET",
+        "/api/v2.1/external-link-tokens/linktok/access-token/",
+        lambda r: reply(
+            {
+                "access_token": base_token("r"),
+                "dtable_uuid": UUID,
+                "dtable_server": f"{SERVER}/api-gateway/",
+                "dtable_socket": f"{SERVER}/",
+                "dtable_db": f"{SERVER}/dtable-db/",
+            }
+        ),
+    )
     server.on("GET", f"{GW}/rows/", {"rows": [make_row(1)]})
     async with sa.Client(SERVER, transport=server.transport()) as client:
         base = client.external_base(f"{SERVER}/dtable/external-links/linktok")
@@ -322,9 +379,13 @@ async def test_external_base_reads_work_writes_refused_without_request() -> None
 
 # -- SQL ----------------------------------------------------------------------------------------
 
-SQL_ANSWER = {"success": True, "error_message": "", "is_join_stmt": False,
-              "metadata": [{"key": "0000", "name": "Name", "type": "text", "data": None}],
-              "results": [{"Name": "Box", "_id": "Re7GZaC9Sh-G6RC5zeAn2w"}]}
+SQL_ANSWER = {
+    "success": True,
+    "error_message": "",
+    "is_join_stmt": False,
+    "metadata": [{"key": "0000", "name": "Name", "type": "text", "data": None}],
+    "results": [{"Name": "Box", "_id": "Re7GZaC9Sh-G6RC5zeAn2w"}],
+}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -332,16 +393,18 @@ async def test_sql_select(version: str) -> None:
     server = MockServer(version)
     path = LEGACY_SQL if version == "4.0" else f"{GW}/sql"
     server.on("POST", path, SQL_ANSWER)
-    result = await with_base(server, lambda b: b.sql("SELECT Name FROM Table1 WHERE Age > ?",
-                                                     [30]))
+    result = await with_base(server, lambda b: b.sql("SELECT Name FROM Table1 WHERE Age > ?", [30]))
     assert result.rows == SQL_ANSWER["results"]
     assert result.columns[0]["name"] == "Name"
     assert result.truncated is False
     expected: dict[str, Any] = (
         {"sql": "SELECT Name FROM Table1 WHERE Age > 30", "convert_keys": True}
         if version == "4.0"
-        else {"sql": "SELECT Name FROM Table1 WHERE Age > ?", "parameters": [30],
-              "convert_keys": True}
+        else {
+            "sql": "SELECT Name FROM Table1 WHERE Age > ?",
+            "parameters": [30],
+            "convert_keys": True,
+        }
     )
     assert server.calls("POST", path)[0].json() == expected
 
@@ -360,12 +423,18 @@ async def test_sql_legacy_success_false_and_key_normalisation() -> None:
 async def test_sql_legacy_inlines_parameters() -> None:
     server = MockServer("4.0")
     server.on("POST", LEGACY_SQL, SQL_ANSWER)
-    await with_base(server, lambda b: b.sql(
-        "SELECT * FROM T WHERE a = ? AND b = ? AND c = '?' AND d = ? AND e = ? AND f = ?",
-        ["it's", 3, None, True, 1.5]))
+    await with_base(
+        server,
+        lambda b: b.sql(
+            "SELECT * FROM T WHERE a = ? AND b = ? AND c = '?' AND d = ? AND e = ? AND f = ?",
+            ["it's", 3, None, True, 1.5],
+        ),
+    )
     body = server.calls("POST", LEGACY_SQL)[0].json()
-    assert body["sql"] == ("SELECT * FROM T WHERE a = 'it''s' AND b = 3 AND c = '?' "
-                           "AND d = NULL AND e = true AND f = 1.5")
+    assert body["sql"] == (
+        "SELECT * FROM T WHERE a = 'it''s' AND b = 3 AND c = '?' "
+        "AND d = NULL AND e = true AND f = 1.5"
+    )
     assert "parameters" not in body
 
     async def bad(base: sa.Base) -> None:
@@ -412,20 +481,24 @@ async def test_sql_pages(version: str) -> None:
     server.on("POST", path, page)
 
     async def go(base: sa.Base) -> list[dict[str, Any]]:
-        return [r async for r in base.sql_pages("SELECT * FROM Table1 ORDER BY _id;",
-                                                page_size=10)]
+        return [r async for r in base.sql_pages("SELECT * FROM Table1 ORDER BY _id;", page_size=10)]
 
     assert await with_base(server, go) == all_rows
     sent = [c.json()["sql"] for c in server.calls("POST", path)]
-    assert sent == [f"SELECT * FROM Table1 ORDER BY _id LIMIT 10 OFFSET {o}" for o in (0, 10, 20)]
+    assert sent == [f"SELECT * FROM Table1 ORDER BY _id\nLIMIT 10 OFFSET {o}" for o in (0, 10, 20)]
 
 
 async def test_sql_pages_refuses_limit_without_request() -> None:
     server = MockServer("6.0")
 
     async def go(base: sa.Base) -> None:
-        for sql in ("SELECT * FROM T LIMIT 5", "select * from T offset 3",
-                    "DELETE FROM T", "SELECT * FROM T", ""):
+        for sql in (
+            "SELECT * FROM T LIMIT 5",
+            "select * from T offset 3",
+            "DELETE FROM T",
+            "SELECT * FROM T",
+            "",
+        ):
             kwargs: dict[str, Any] = {"page_size": 0} if sql == "SELECT * FROM T" else {}
             with pytest.raises(sa.ConfigurationError):
                 async for _ in base.sql_pages(sql, **kwargs):

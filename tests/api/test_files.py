@@ -40,7 +40,10 @@ async def test_upload_file(version: str) -> None:
     async with sa.Client(SERVER, transport=server.transport()) as client:
         asset = await client.base(API_TOKEN).upload_file("report 1.pdf", b"hello")
     assert asset == sa.Asset(
-        name="report 1.pdf", size=5, type="file", path="/files/2021-08/report 1.pdf",
+        name="report 1.pdf",
+        size=5,
+        type="file",
+        path="/files/2021-08/report 1.pdf",
         url=f"{SERVER}/workspace/7/asset/{UUID}/files/2021-08/report%201.pdf",
     )
     assert asset.cell() == {"name": "report 1.pdf", "size": 5, "type": "file", "url": asset.url}
@@ -50,8 +53,15 @@ async def test_upload_file(version: str) -> None:
     assert "authorization" not in upload.headers
     assert upload.params == {"ret-json": "1"}
     body = upload.body
-    for part in (b'name="parent_dir"', f"/asset/{UUID}".encode(), b'name="relative_path"',
-                 b"files/2021-08", b'name="replace"', b'filename="report 1.pdf"', b"hello"):
+    for part in (
+        b'name="parent_dir"',
+        f"/asset/{UUID}".encode(),
+        b'name="relative_path"',
+        b"files/2021-08",
+        b'name="replace"',
+        b'filename="report 1.pdf"',
+        b"hello",
+    ):
         assert part in body
     assert server.calls(path="/api/v2.1/dtable/app-access-token/") == []  # no Base-Token needed
 
@@ -62,8 +72,9 @@ async def test_upload_image_from_path_with_replace(tmp_path: Path) -> None:
     path = tmp_path / "pic.png"
     path.write_bytes(b"\x89PNG....")
     async with sa.Client(SERVER, transport=server.transport()) as client:
-        asset = await client.base(API_TOKEN).upload_file("pic.png", path, kind="image",
-                                                         replace=True)
+        asset = await client.base(API_TOKEN).upload_file(
+            "pic.png", path, kind="image", replace=True
+        )
     assert asset.type == "image"
     assert asset.path == "/images/2021-08/pic.png"
     assert asset.cell() == f"{SERVER}/workspace/7/asset/{UUID}/images/2021-08/pic.png"
@@ -83,18 +94,22 @@ async def test_upload_workspace_from_base_token_when_link_lacks_it() -> None:
 
 async def test_upload_errors() -> None:
     server = MockServer()
-    server.on("GET", "/api/v2.1/dtable/app-upload-link/", {"error_msg": "Asset quota exceeded."},
-              443)
+    server.on(
+        "GET", "/api/v2.1/dtable/app-upload-link/", {"error_msg": "Asset quota exceeded."}, 443
+    )
     async with sa.Client(SERVER, transport=server.transport()) as client:
         base = client.base(API_TOKEN)
         with pytest.raises(sa.APIError, match="quota") as info:
             await base.upload_file("a.txt", b"x")
         assert info.value.status == 443
         server.requests.clear()
-        for args, kwargs in ((("", b"x"), {}), (("a/b.txt", b"x"), {}),
-                             (("a.txt", b"x"), {"kind": "video"}),
-                             (("a.txt", 123), {}),
-                             (("a.txt", "/definitely/not/here.bin"), {})):
+        for args, kwargs in (
+            (("", b"x"), {}),
+            (("a/b.txt", b"x"), {}),
+            (("a.txt", b"x"), {"kind": "video"}),
+            (("a.txt", 123), {}),
+            (("a.txt", "/definitely/not/here.bin"), {}),
+        ):
             with pytest.raises(sa.ConfigurationError):
                 await base.upload_file(*args, **kwargs)
         assert server.requests == []
@@ -113,30 +128,43 @@ async def test_file_ops_need_api_token_account_base() -> None:
 
 @pytest.mark.parametrize(
     "given",
-    ["/files/2021-08/report 1.pdf",
-     "files/2021-08/report 1.pdf",
-     f"{SERVER}/workspace/7/asset/{UUID}/files/2021-08/report%201.pdf",
-     f"/workspace/7/asset/{UUID}/files/2021-08/report%201.pdf"],
+    [
+        "/files/2021-08/report 1.pdf",
+        "files/2021-08/report 1.pdf",
+        f"{SERVER}/workspace/7/asset/{UUID}/files/2021-08/report%201.pdf",
+        f"/workspace/7/asset/{UUID}/files/2021-08/report%201.pdf",
+    ],
 )
 async def test_download_file(given: str) -> None:
     server = MockServer()
-    server.on("GET", "/api/v2.1/dtable/app-download-link/",
-              {"download_link": f"{SERVER}/seafhttp/files/tok123/report%201.pdf"})
-    server.on("GET", "/seafhttp/files/tok123/report 1.pdf",
-              lambda r: httpx.Response(200, content=b"\x00binary\xff"))
+    server.on(
+        "GET",
+        "/api/v2.1/dtable/app-download-link/",
+        {"download_link": f"{SERVER}/seafhttp/files/tok123/report%201.pdf"},
+    )
+    server.on(
+        "GET",
+        "/seafhttp/files/tok123/report 1.pdf",
+        lambda r: httpx.Response(200, content=b"\x00binary\xff"),
+    )
     async with sa.Client(SERVER, transport=server.transport()) as client:
         data = await client.base(API_TOKEN).download_file(given)
     assert data == b"\x00binary\xff"
     link_call = server.calls("GET", "/api/v2.1/dtable/app-download-link/")[0]
     assert link_call.params == {"path": "/files/2021-08/report 1.pdf"}
-    assert "authorization" not in server.calls("GET", "/seafhttp/files/tok123/report 1.pdf")[
-        0].headers
+    assert (
+        "authorization" not in server.calls("GET", "/seafhttp/files/tok123/report 1.pdf")[0].headers
+    )
 
 
 async def test_download_missing_and_bad_url() -> None:
     server = MockServer()
-    server.on("GET", "/api/v2.1/dtable/app-download-link/",
-              {"error_msg": "path /files/x.txt not found."}, 400)
+    server.on(
+        "GET",
+        "/api/v2.1/dtable/app-download-link/",
+        {"error_msg": "path /files/x.txt not found."},
+        400,
+    )
     async with sa.Client(SERVER, transport=server.transport()) as client:
         base = client.base(API_TOKEN)
         with pytest.raises(sa.BadRequestError, match="not found"):

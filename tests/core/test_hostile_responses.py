@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seatable_async as sa
-from seatable_async.auth.tokens import DEFAULT_BASE_TOKEN_LIFETIME
+from seatable_async._auth.tokens import DEFAULT_BASE_TOKEN_LIFETIME
 from tests.core.fakes import FakeSeaTable, api_token
 
 URL = "http://127.0.0.1"
@@ -167,7 +167,7 @@ async def test_token_without_exp_gets_three_days_and_is_renewed_on_rejection(
 
     async with sa.Client(URL, transport=httpx.MockTransport(handler)) as client:
         base = client.base(api_token(1))
-        token = await base._token()
+        token = await base._ctx.token()
         assert token.lifetime == DEFAULT_BASE_TOKEN_LIFETIME
         assert await base.list_rows("T") == []
         assert state["minted"] == 2

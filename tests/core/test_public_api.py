@@ -2,53 +2,143 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import subprocess
 import sys
+import typing
+from collections.abc import Iterator
+from typing import Any
 
 import seatable_async as sa
 
-CONTRACT = {
-    "Client",
-    "RetryPolicy",
-    "ClientStats",
-    "SeaTableError",
-    "TransportError",
-    "MaybeAppliedError",
+PUBLIC = [
     "APIError",
-    "BadRequestError",
+    "Account",
+    "AccountInfo",
+    "AdminBase",
+    "AdminUser",
+    "ApiTokenInfo",
+    "Asset",
     "AuthenticationError",
-    "TokenExpiredError",
-    "TwoFactorRequiredError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "RateLimitedError",
-    "ServerError",
-    "InsecureConnectionError",
+    "BadRequestError",
+    "Base",
+    "BaseSummary",
+    "BaseTokenInfo",
+    "BudgetEvent",
+    "BudgetStore",
     "BulkImportError",
-}
+    "Client",
+    "ClientClosedError",
+    "ClientStats",
+    "Column",
+    "ConfigurationError",
+    "CredentialRef",
+    "FailedBatch",
+    "FleetStore",
+    "GroupMembersResult",
+    "ImportJob",
+    "ImportOptions",
+    "ImportProgress",
+    "ImportReport",
+    "InsecureConnectionError",
+    "InsertedRows",
+    "MaybeAppliedBatch",
+    "MaybeAppliedError",
+    "Metadata",
+    "NotFoundError",
+    "PartialWrite",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ResponseFormatError",
+    "RetryPolicy",
+    "RowIds",
+    "SeaTableError",
+    "Secret",
+    "ServerError",
+    "ServerInfo",
+    "SqlResult",
+    "StoreUnavailable",
+    "StoredToken",
+    "SystemAdmin",
+    "SystemInfo",
+    "Table",
+    "Team",
+    "TeamAdmin",
+    "TeamUser",
+    "TokenExpiredError",
+    "TokenFacts",
+    "TokenGrant",
+    "TokenRefreshTimeoutError",
+    "TokenStore",
+    "TransportError",
+    "TwoFactorRequiredError",
+    "UnsupportedOperationError",
+    "User",
+    "View",
+    "Workspace",
+    "__version__",
+]
+
+# Created by the client (their constructors take internals), never by callers.
+HANDLES = {"Account", "Base", "Client", "SystemAdmin", "TeamAdmin"}
+
+# Public subpackages and modules (importable as seatable_async.<name>).
+SUBPACKAGES = {"bulk", "cells", "emulator", "errors", "events", "models", "redis", "cli"}
+
+
+def test_all_is_pinned() -> None:
+    assert sa.__all__ == PUBLIC
 
 
 def test_all_lists_exactly_the_public_names() -> None:
     public = {name for name in dir(sa) if not name.startswith(("_", "@"))}
-    modules = {
-        "account",
-        "auth",
-        "base",
-        "client",
-        "errors",
-        "http",
-        "models",
-        "bulk",
-        "files",
-        "admin",
-        "emulator",
-        "cli",
-        "redis",
-    }
-    assert set(sa.__all__) - {"__version__"} == public - modules
-    assert set(sa.__all__) >= CONTRACT
-    assert sa.__all__ == sorted(sa.__all__)
+    assert set(sa.__all__) - {"__version__"} == public - SUBPACKAGES
+
+
+def _types(hint: Any) -> Iterator[type]:
+    if isinstance(hint, type):
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _types(arg)
+
+
+def test_what_callers_pass_and_receive_is_importable_from_the_package() -> None:
+    """Every SDK type in a public signature (arguments, results, attributes) is exported."""
+    missing: set[str] = set()
+    for name in sa.__all__:
+        owner = getattr(sa, name)
+        if not isinstance(owner, type) or issubclass(owner, BaseException):
+            continue
+        for attr, member in inspect.getmembers(owner):
+            if attr.startswith("_") and (attr != "__init__" or name in HANDLES):
+                continue
+            target = member.fget if isinstance(member, property) else member
+            if not callable(target):
+                continue
+            try:
+                hints = typing.get_type_hints(target)
+            except (NameError, TypeError):
+                hints = {}
+            for hint in hints.values():
+                for cls in _types(hint):
+                    module = getattr(cls, "__module__", "")
+                    exported = getattr(sa, cls.__name__, None) is cls
+                    if module.startswith("seatable_async.") and not exported:
+                        missing.add(f"{name}.{attr}: {module}.{cls.__qualname__}")
+    assert missing == set()
+
+
+def test_the_version_has_one_source() -> None:
+    import importlib.metadata
+    import pathlib
+
+    root = pathlib.Path(sa.__file__).parent.parent
+    assert importlib.metadata.version("seatable-async") == sa.__version__
+    assert 'dynamic = ["version"]' in (root / "pyproject.toml").read_text()
+    from seatable_async._http.session import USER_AGENT
+
+    assert f"seatable-async/{sa.__version__}" == USER_AGENT
 
 
 def test_error_hierarchy_matches_the_design() -> None:

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 import seatable_async as sa
+from seatable_async._http.ratelimit import RateLimiter
 from seatable_async.emulator import Emulator
-from seatable_async.http.ratelimit import RateLimiter
 from tests.virtual_time import EPOCH, virtual_backend, wall_clock
 
 pytestmark = pytest.mark.anyio

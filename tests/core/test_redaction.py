@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 import seatable_async as sa
-from seatable_async.auth.secret import Secret
-from seatable_async.auth.sources import parse_token_grant
-from seatable_async.auth.store import StoredToken
-from seatable_async.auth.tokens import BaseToken
+from seatable_async._auth.sources import parse_token_grant
+from seatable_async._auth.store import StoredToken
+from seatable_async._auth.tokens import BaseToken
+from seatable_async._secret import Secret
 from tests.core.fakes import FakeSeaTable, api_token
 
 URL = "http://127.0.0.1"
@@ -43,7 +43,7 @@ async def test_token_value_objects_do_not_leak_through_asdict() -> None:
     raw = fake.mint("u-1")
     grant = parse_token_grant({"access_token": raw, "dtable_uuid": "u-1"}, method="GET", path="/x")
     token = BaseToken(grant, received_at=0.0, generation=1)
-    stored = StoredToken.from_token(token, now=0.0)
+    stored = StoredToken(grant)
     for obj in (grant, token, stored):
         dumped = attrs.asdict(obj)
         assert raw not in repr(dumped) and raw not in repr(obj) and raw not in str(obj)

@@ -6,7 +6,7 @@ import email.utils
 
 import pytest
 
-from seatable_async.http.retry import RetryPolicy, backoff_delay, parse_retry_after
+from seatable_async._http.retry import RetryPolicy, backoff_delay, parse_retry_after
 
 NOW = 1_700_000_000.0
 

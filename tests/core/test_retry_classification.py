@@ -220,7 +220,7 @@ async def test_the_internal_replay_signal_cannot_leak() -> None:
     """Worst case for free replays: every lease is stale on arrival and the server refuses
     every token. The stale, token and scheme replays each stop at their budget and the caller
     gets a typed error (the review's ``_Replay`` escape)."""
-    from seatable_async.http.call import Call, Lease
+    from seatable_async._http.call import Call, Lease
 
     minted: list[int] = []
 
@@ -229,7 +229,7 @@ async def test_the_internal_replay_signal_cannot_leak() -> None:
 
         async def acquire(self) -> Lease:
             minted.append(1)
-            return Lease(sa.auth.secret.Secret("t" * 40), len(minted), use_before=-1.0)
+            return Lease(sa.Secret("t" * 40), len(minted), use_before=-1.0)
 
         def current(self) -> Lease | None:
             return None

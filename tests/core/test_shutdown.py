@@ -57,7 +57,7 @@ async def test_background_refresh_is_cancelled_on_exit() -> None:
     async with sa.Client(URL, transport=fake.transport()) as client:
         base = client.base(api_token(1))
         await base.list_rows("T")
-        token = client._pool.peek(base._source)
+        token = base._ctx.peek()
         assert token is not None
         await anyio.sleep(token.refresh_at - anyio.current_time() + 0.001)
         fake.token_gate = anyio.Event()  # the background refresh hangs forever

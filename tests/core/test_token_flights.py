@@ -129,7 +129,7 @@ async def test_advisory_window_refreshes_in_background_while_callers_proceed() -
     async with sa.Client(URL, transport=fake.transport()) as client:
         base = client.base(api_token(1))
         await base.list_rows("T")
-        token = client._pool.peek(base._source)
+        token = base._ctx.peek()
         assert token is not None
         await anyio.sleep(token.refresh_at - anyio.current_time() + 0.001)
         fake.token_gate = anyio.Event()  # the background refresh will hang…
@@ -137,10 +137,10 @@ async def test_advisory_window_refreshes_in_background_while_callers_proceed() -
         await anyio.wait_all_tasks_blocked()
         await base.list_rows("T")
         assert fake.token_requests == 2
-        assert client._pool.peek(base._source) is token
+        assert base._ctx.peek() is token
         fake.token_gate.set()
         await anyio.wait_all_tasks_blocked()
-        assert client._pool.peek(base._source) is not token
+        assert base._ctx.peek() is not token
         assert client.stats.token_refreshes == 1
 
 
@@ -151,7 +151,7 @@ async def test_failed_background_refresh_is_logged_once_and_retried_after_a_gap(
     async with sa.Client(URL, transport=fake.transport()) as client:
         base = client.base(api_token(1))
         await base.list_rows("T")
-        token = client._pool.peek(base._source)
+        token = base._ctx.peek()
         assert token is not None
         await anyio.sleep(token.refresh_at - anyio.current_time() + 0.001)
         fake.token_failure = 400
@@ -168,7 +168,7 @@ async def test_failed_background_refresh_is_logged_once_and_retried_after_a_gap(
         await base.list_rows("T")
         await anyio.wait_all_tasks_blocked()
         assert fake.token_requests == 3
-        assert client._pool.peek(base._source) is not token
+        assert base._ctx.peek() is not token
 
 
 async def test_expiry_during_a_run_renews_without_failures() -> None:

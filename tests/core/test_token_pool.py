@@ -81,7 +81,7 @@ async def test_stale_generation_rejection_does_not_evict_fresh_token() -> None:
     async with sa.Client(URL, transport=fake.transport()) as client:
         base = client.base(api_token(1))
         await base.list_rows("T")
-        pool, source = client._pool, base._source
+        pool, source = base._ctx.session.pool, base._ctx.source
         first = await pool.get(source)
         await pool.invalidate(source, first.generation)
         second = await pool.get(source)

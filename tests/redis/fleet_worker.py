@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 import seatable_async as sa
-from seatable_async.auth.sources import ApiTokenSource
+from seatable_async._auth.sources import ApiTokenSource
 from seatable_async.redis import RedisFleetStore
 
 

@@ -11,10 +11,10 @@ import pytest
 import redis
 
 import seatable_async as sa
-from seatable_async.auth.secret import Secret
-from seatable_async.auth.store import CredentialRef, StoredToken, StoreUnavailable
-from seatable_async.http.budget import BudgetEvent
-from seatable_async.http.ratelimit import RateLimiter
+from seatable_async._auth.store import CredentialRef, StoredToken, StoreUnavailable
+from seatable_async._http.budget import BudgetEvent
+from seatable_async._http.ratelimit import RateLimiter
+from seatable_async._secret import Secret
 from seatable_async.redis import RedisFleetStore
 from tests.core.fakes import FakeSeaTable, api_token
 
@@ -163,7 +163,7 @@ async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespa
 
 def _event(limiter: RateLimiter, key: str, ticket: str, now: float, status: int | None,
            headers: dict[str, str]) -> BudgetEvent:
-    from seatable_async.http.ratelimit import _float, _int, parse_retry_after
+    from seatable_async._http.ratelimit import _float, _int, parse_retry_after
 
     return BudgetEvent(
         key, ticket, now, status, _int(headers.get("x-ratelimit-limit")),

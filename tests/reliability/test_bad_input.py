@@ -140,8 +140,14 @@ async def test_bad_paging_arguments_fail_before_any_request(what: str, call: Any
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_concurrency": 0}, {"max_concurrency": -3}, {"timeout": -1}, {"timeout": 0},
-     {"auth_scheme": "basic"}, {"retry": "fast"}],
+    [
+        {"max_concurrency": 0},
+        {"max_concurrency": -3},
+        {"timeout": -1},
+        {"timeout": 0},
+        {"auth_scheme": "basic"},
+        {"retry": "fast"},
+    ],
 )
 def test_bad_client_options(kwargs: dict[str, Any]) -> None:
     with pytest.raises(sa.ConfigurationError):

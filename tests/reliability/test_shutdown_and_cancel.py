@@ -61,7 +61,7 @@ async def test_leaving_the_client_with_requests_refreshes_and_imports_in_flight(
             await base_b.append_rows(TABLE, _rows(5))
             pool = client._http._transport._pool  # type: ignore[union-attr]
             seen = list(pool.connections)
-            token = client._pool.peek(base_a._source)
+            token = base_a._ctx.peek()
             assert token is not None
             # Let both Base-Tokens pass their mandatory refresh point (clock, not synchronisation).
             await anyio.sleep(max(0.0, token.must_refresh_at - anyio.current_time()) + 0.02)
@@ -113,8 +113,15 @@ async def test_cancelled_import_reports_exactly_what_landed_and_resumes_exactly_
                 if event.rows_done >= 1500:
                     scope.cancel()
 
-            job = ImportJob(handle, TABLE, iter(rows), key="Key", batch_size=100, concurrency=6,
-                            on_progress=progress)
+            job = ImportJob(
+                handle,
+                TABLE,
+                iter(rows),
+                key="Key",
+                batch_size=100,
+                concurrency=6,
+                on_progress=progress,
+            )
             await job.run()
         assert scope.cancelled_caught
     # Leaving serve() waits for the server to finish every request it had received.

@@ -21,12 +21,12 @@ import anyio
 import pytest
 
 import seatable_async as sa
+from seatable_async._http.session import TOKEN_CONNECTIONS
 from seatable_async.emulator import Emulator, Faults
-from seatable_async.http.session import TOKEN_CONNECTIONS
 
 from ._helpers import FAST_RETRY, running_tasks
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 SOAK_OPS = int(os.environ.get("SEATABLE_SOAK_OPS", "2000"))
 BASES = 10
@@ -34,14 +34,22 @@ TABLE = "T"
 COLUMNS = {"Key": "text", "Value": "number", "Tag": "text"}
 STABLE = 10  # rows per base that are only ever read
 FAULTS = Faults(
-    seed=20240607, rate_429=0.002, rate_5xx=0.02, rate_reset=0.015, rate_lost=0.02,
+    seed=20240607,
+    rate_429=0.002,
+    rate_5xx=0.02,
+    rate_reset=0.015,
+    rate_lost=0.02,
     latency_jitter=0.004,
 )
 # Every fault kind with 1-second tokens: a 429 parks the base's workers for >= 1 s, longer than
 # a token lives, so requests must take a fresh token after queueing (see
 # test_token_leased_before_queueing_is_sent_expired).
 FAULTS_SHORT_TTL = Faults(
-    seed=424242, rate_429=0.002, rate_5xx=0.025, rate_reset=0.02, rate_lost=0.025,
+    seed=424242,
+    rate_429=0.002,
+    rate_5xx=0.025,
+    rate_reset=0.02,
+    rate_lost=0.025,
     latency_jitter=0.004,
 )
 KINDS = {"list": 14, "get": 14, "sql": 14, "import": 16, "append": 12, "update": 15, "delete": 15}
@@ -242,7 +250,7 @@ def _report(
 
 
 def _generations(client: sa.Client) -> list[int]:
-    return [slot.generation for slot in client._pool._slots.values()]
+    return [slot.generation for slot in client._session.pool._slots.values()]
 
 
 def _leaks(soak: Soak) -> int:
@@ -284,10 +292,18 @@ async def test_soak_over_loopback_http(anyio_backend: str) -> None:
     assert emu.stats.rejected_tokens >= 1
     assert sum(generations) == emu.stats.token_requests["api"] == stats.token_requests
     _report(
-        "loopback", anyio_backend, emu, client, soak,
-        seconds=round(elapsed, 2), clock_jumps=jumps, token_generations=generations,
-        max_open_connections=soak.max_connections, connections_opened=len(soak.connections),
-        leaked_connections=_leaks(soak), leaked_tasks=leaked_tasks,
+        "loopback",
+        anyio_backend,
+        emu,
+        client,
+        soak,
+        seconds=round(elapsed, 2),
+        clock_jumps=jumps,
+        token_generations=generations,
+        max_open_connections=soak.max_connections,
+        connections_opened=len(soak.connections),
+        leaked_connections=_leaks(soak),
+        leaked_tasks=leaked_tasks,
     )
 
 
@@ -302,7 +318,9 @@ async def test_soak_in_process_with_short_token_ttl(anyio_backend: str) -> None:
     baseline = running_tasks()
     max_concurrency = 16
     async with sa.Client(
-        "http://127.0.0.1", transport=emu.transport(), retry=FAST_RETRY,
+        "http://127.0.0.1",
+        transport=emu.transport(),
+        retry=FAST_RETRY,
         max_concurrency=max_concurrency,
     ) as client:
         # Every operation starts at once: most wait in the client's queue past their token's
@@ -327,7 +345,14 @@ async def test_soak_in_process_with_short_token_ttl(anyio_backend: str) -> None:
     assert elapsed > 2 * ttl, "the run must span several token lifetimes"
     assert stats.token_refreshes >= BASES  # the TTL really forced renewals
     _report(
-        "in-process", anyio_backend, emu, client, soak,
-        seconds=round(elapsed, 2), token_ttl=ttl, token_generations=generations,
-        token_refreshes=stats.token_refreshes, leaked_tasks=leaked_tasks,
+        "in-process",
+        anyio_backend,
+        emu,
+        client,
+        soak,
+        seconds=round(elapsed, 2),
+        token_ttl=ttl,
+        token_generations=generations,
+        token_refreshes=stats.token_refreshes,
+        leaked_tasks=leaked_tasks,
     )

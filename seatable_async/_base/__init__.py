@@ -1,0 +1,1 @@
+"""`Base` and everything that hangs off it: routing, rows, SQL, files and the resources."""

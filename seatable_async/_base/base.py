@@ -1,0 +1,157 @@
+"""``Base``: one SeaTable base, reached with a Base-Token the client mints and renews.
+
+`Base` is assembled from one module per concern — rows (`rows.py`), SQL (`sql.py`), files
+(`files.py`) — and resources hang off it (``base.tables``, ``base.columns``, …). All of them
+talk to the server only through the base's `BaseContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from seatable_async import _validate as check
+from seatable_async._base.context import BaseContext
+from seatable_async._base.files import FilesMixin
+from seatable_async._base.routing import Endpoint
+from seatable_async._base.rows import RowsMixin
+from seatable_async._base.sql import SqlMixin
+from seatable_async.errors import ConfigurationError
+from seatable_async.models import BaseTokenInfo, Metadata
+
+if TYPE_CHECKING:
+    from seatable_async.bulk import ImportProgress, ImportReport
+
+__all__ = ["Base"]
+
+METADATA = Endpoint("base.metadata", "GET", gateway="/metadata/", legacy="/metadata/")
+_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+class Base(RowsMixin, SqlMixin, FilesMixin):
+    """One SeaTable base, reached with a Base-Token that the client mints and renews.
+
+    Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
+    `Client.external_base` (external link, read-only). Any number of tasks may use one
+    ``Base`` (or several for the same credential) at once; they share one Base-Token.
+    """
+
+    def __init__(self, context: BaseContext):
+        self._ctx = context
+
+    def __repr__(self) -> str:
+        token = self._ctx.peek()
+        name = token.grant.dtable_name or token.dtable_uuid if token else "not yet authorised"
+        return f"<seatable_async.Base {name}>"
+
+    async def token_info(self) -> BaseTokenInfo:
+        """Describe the current Base-Token (minting one if needed); the token stays hidden.
+
+        Raises:
+            AuthenticationError, PermissionDeniedError: the credential was refused.
+        """
+        token = await self._ctx.token()
+        route = await self._ctx.route_for(token)
+        return BaseTokenInfo.from_grant(
+            token.grant, uses_gateway=route.gateway, generation=token.generation
+        )
+
+    async def metadata(self) -> Metadata:
+        """Return the base's structure: tables with their columns and views.
+
+        Returns:
+            `Metadata`; ``metadata.table("Table1").column("Name")`` looks things up.
+
+        Raises:
+            AuthenticationError, PermissionDeniedError: the credential was refused.
+        """
+        route = await self._ctx.route()
+        data = await self._ctx.send(METADATA, route)
+        return Metadata.from_json(data, method="GET", path=METADATA.template(route))
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | float | bool] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send any request with this base's Base-Token: the escape hatch for endpoints the
+        SDK does not wrap.
+
+        The request goes through the same token pool, header scheme, rate budget and
+        retries as every other operation; a refused token is re-minted once.
+
+        Args:
+            method: ``"GET"``, ``"POST"``, ``"PUT"`` or ``"DELETE"``.
+            path: a server path, ``{base_uuid}`` filled in, e.g.
+                ``"/api-gateway/api/v2/dtables/{base_uuid}/rows/"``.
+            params: query parameters.
+            json: the JSON body.
+            idempotent: whether a sent request may be replayed after a 5xx or a lost answer
+                (default: all but POST).
+
+        Returns:
+            The decoded JSON answer.
+
+        Raises:
+            ConfigurationError: a bad method or path (before any request).
+            SeaTableError: as for every operation.
+        """
+        method = check.choice(method, "method", _METHODS)
+        path = check.text(path, "path")
+        if not path.startswith("/") or "://" in path:
+            raise ConfigurationError("path must be a server path starting with '/'")
+        route = await self._ctx.route()
+        url = self._ctx.session.url(path.replace("{base_uuid}", route.dtable_uuid))
+        extra: dict[str, Any] = {} if idempotent is None else {"idempotent": idempotent}
+        return await self._ctx.send_url(method, url, path, route, params=params, json=json, **extra)
+
+    async def import_rows(
+        self,
+        table: str,
+        source: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        concurrency: int | None = None,
+        key: str | None = None,
+        on_progress: Callable[[ImportProgress], Awaitable[None] | None] | None = None,
+        raise_on_failure: bool = True,
+        skip_existing: bool = False,
+    ) -> ImportReport:
+        """Stream any number of rows into ``table`` with bounded memory; account for each one.
+
+        Args:
+            table: table name.
+            source: an iterable or async iterable of rows (column name -> value).
+            batch_size: rows per request, 1..1000.
+            concurrency: batches in flight (default 16; the client's ``max_concurrency``
+                bounds requests in flight anyway).
+            key: a column whose values identify rows; lets ambiguous batches (sent, answer
+                lost) be reconciled so every row lands exactly once.
+            on_progress: called with an ``ImportProgress`` as batches complete.
+            raise_on_failure: raise ``BulkImportError`` (carrying the report) if any row was
+                not inserted.
+            skip_existing: with ``key``, send only rows whose key is not in the table yet
+                (one SQL query per batch) — to resume an interrupted import exactly once.
+
+        Returns:
+            ``ImportReport``: inserted (with ids), failed and maybe-applied rows.
+
+        Raises:
+            BulkImportError: some rows failed and ``raise_on_failure`` is True.
+            PermissionDeniedError: read-only token or external link.
+        """
+        from seatable_async.bulk import ImportJob, ImportOptions
+
+        options = ImportOptions(
+            batch_size=batch_size,
+            concurrency=concurrency,
+            key=key,
+            on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+            skip_existing=skip_existing,
+        )
+        return await ImportJob(self, table, source, options).run()

@@ -1,0 +1,268 @@
+"""Row operations of a `Base`: list, page through, get, append, update, delete.
+
+Writes of any length are cut into batches of the server's caps and sent concurrently (see
+`seatable_async._batches`); on servers before the API gateway, whose batch append returns no
+ids, rows are appended one per request to learn them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from seatable_async import _validate as check
+from seatable_async._base.context import BaseContext
+from seatable_async._base.routing import Endpoint, Route
+from seatable_async._batches import Batch, run_batches
+
+__all__ = ["APPEND_CAP", "DELETE_CAP", "LIST_CAP", "UPDATE_CAP", "RowsMixin"]
+
+APPEND_CAP = 1000
+UPDATE_CAP = 1000
+DELETE_CAP = 10000
+LIST_CAP = 1000
+
+LIST_ROWS = Endpoint("base.list_rows", "GET", gateway="/rows/", legacy="/rows/")
+GET_ROW = Endpoint("base.get_row", "GET", gateway="/rows/{row_id}/", legacy="/rows/{row_id}/")
+APPEND_ROWS = Endpoint("base.append_rows", "POST", gateway="/rows/", idempotent=False)
+APPEND_ROW = Endpoint("base.append_rows", "POST", legacy="/rows/", idempotent=False)
+UPDATE_ROWS = Endpoint("base.update_rows", "PUT", gateway="/rows/", legacy="/batch-update-rows/")
+DELETE_ROWS = Endpoint("base.delete_rows", "DELETE", gateway="/rows/", legacy="/batch-delete-rows/")
+
+_T = TypeVar("_T")
+
+
+class RowsMixin:
+    """Row operations; mixed into `Base`."""
+
+    _ctx: BaseContext
+
+    async def list_rows(
+        self, table: str, *, view: str | None = None, start: int = 0, limit: int = LIST_CAP
+    ) -> list[dict[str, Any]]:
+        """Return one page of rows (at most 1,000), keyed by column name.
+
+        Args:
+            table: table name.
+            view: optional view name (its filters and sorts apply).
+            start: index of the first row.
+            limit: page size, 1..1000.
+
+        Returns:
+            The rows (``_id`` and the other system fields included), keyed by column name on
+            every server version.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError, BadRequestError: unknown table or view.
+        """
+        check.text(table, "table")
+        check.integer(start, "start", minimum=0)
+        check.integer(limit, "limit", minimum=1, maximum=LIST_CAP)
+        if view is not None:
+            check.text(view, "view")
+        route = await self._ctx.route()
+        params: dict[str, str | int | float | bool] = {
+            "table_name": table,
+            "start": start,
+            "limit": limit,
+        }
+        if view is not None:
+            params["view_name"] = view
+        if route.gateway:
+            params["convert_keys"] = "true"
+        data = await self._ctx.send(LIST_ROWS, route, params=params)
+        rows = data.get("rows") if isinstance(data, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise LIST_ROWS.malformed(route, "the answer's rows are not a list of objects")
+        return rows
+
+    async def rows(
+        self, table: str, view: str | None = None, *, page_size: int = LIST_CAP
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over every row of a table (or view), fetching page after page.
+
+        Pages are requested with ``start += page_size`` until a page comes back short.
+        Rows added or deleted while iterating may be seen twice or skipped (SeaTable has no
+        cursor); for a whole table, `Base.sql_pages` is cheaper (10,000 rows per request).
+
+        Args:
+            table: table name.
+            view: optional view name.
+            page_size: rows per request, 1..1000.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError, BadRequestError: unknown table or view.
+        """
+        check.text(table, "table")
+        check.integer(page_size, "page_size", minimum=1, maximum=LIST_CAP)
+        start = 0
+        while True:
+            page = await self.list_rows(table, view=view, start=start, limit=page_size)
+            for row in page:
+                yield row
+            if len(page) < page_size:
+                return
+            start += len(page)
+
+    async def get_row(self, table: str, row_id: str) -> dict[str, Any]:
+        """Return one row, keyed by column name.
+
+        Raises:
+            ConfigurationError: empty table name or row id (before any request).
+            NotFoundError: no such row (or table).
+        """
+        check.text(table, "table")
+        row_id = check.text(row_id, "row_id")
+        route = await self._ctx.route()
+        params: dict[str, str | int | float | bool] = {"table_name": table}
+        if route.gateway:
+            params["convert_keys"] = "true"
+        data = await self._ctx.send(GET_ROW, route, args={"row_id": row_id}, params=params)
+        if not isinstance(data, dict):
+            raise GET_ROW.malformed(route, "the row answer is not an object")
+        return data
+
+    async def append_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Append rows and return their ids in input order.
+
+        Any number of rows: they are split into 1,000-row batches sent concurrently (at most
+        ``client.max_concurrency`` at once). On servers before the API gateway, whose batch
+        endpoint returns no ids, rows are sent one per request (concurrently) to learn them.
+        For very large or resumable imports use `import_rows`.
+
+        Args:
+            table: table name.
+            rows: mappings of column **name** to value (unknown names are ignored by SeaTable).
+
+        Returns:
+            The new rows' ids, in the order of ``rows``.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            PermissionDeniedError: read-only token or external link (before any write).
+            MaybeAppliedError: a batch failed after it may have been applied (not replayed).
+            SeaTableError: any failure of a batch; after it no new batch starts, and the
+                error's ``partial`` (`PartialWrite`) lists the rows that landed (with their
+                ids), may have landed, or were not written, so a retry can skip them.
+        """
+        check.text(table, "table")
+        payload = check.rows(rows)
+        if not payload:
+            return []
+        route = await self._ctx.route(write=True)
+        send = self._append_batch if route.gateway else self._append_single
+        size = APPEND_CAP if route.gateway else 1
+        batches = [
+            Batch(
+                range(i, min(i + size, len(payload))),
+                _bind(send, route, table, payload[i : i + size]),
+            )
+            for i in range(0, len(payload), size)
+        ]
+        results = await run_batches(
+            batches, limit=self._ctx.session.max_concurrency, total=len(payload), row_ids=list
+        )
+        return [row_id for ids in results for row_id in ids]
+
+    async def _append_batch(
+        self, route: Route, table: str, batch: list[dict[str, Any]]
+    ) -> list[str]:
+        data = await self._ctx.send(APPEND_ROWS, route, json={"table_name": table, "rows": batch})
+        ids = data.get("row_ids") if isinstance(data, dict) else None
+        if not isinstance(ids, list) or len(ids) != len(batch):
+            raise APPEND_ROWS.malformed(route, "the append answer has no row_ids for every row")
+        out: list[str] = []
+        for item in ids:
+            value = item.get("_id") if isinstance(item, dict) else item
+            if not isinstance(value, str) or not value:
+                raise APPEND_ROWS.malformed(route, "the append answer has a malformed row id")
+            out.append(value)
+        return out
+
+    async def _append_single(
+        self, route: Route, table: str, rows: list[dict[str, Any]]
+    ) -> list[str]:
+        (row,) = rows
+        data = await self._ctx.send(APPEND_ROW, route, json={"table_name": table, "row": row})
+        row_id = data.get("_id") if isinstance(data, dict) else None
+        if not isinstance(row_id, str) or not row_id:
+            raise APPEND_ROW.malformed(route, "the append answer has no _id")
+        return [row_id]
+
+    async def update_rows(
+        self,
+        table: str,
+        updates: Mapping[str, Mapping[str, Any]] | Sequence[tuple[str, Mapping[str, Any]]],
+    ) -> None:
+        """Change cells of existing rows.
+
+        Args:
+            table: table name.
+            updates: ``{row_id: {column name: value}}`` or a sequence of ``(row_id, row)``;
+                sent in 1,000-row batches, concurrently.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            PermissionDeniedError: read-only token or external link (before any write).
+            NotFoundError, BadRequestError: unknown table or invalid data.
+            SeaTableError: any failure of a batch, with ``partial`` (`PartialWrite`) telling
+                which updates (by position) were applied.
+        """
+        check.text(table, "table")
+        items = check.updates(updates)
+        if not items:
+            return
+        route = await self._ctx.route(write=True)
+
+        async def send(batch: list[tuple[str, dict[str, Any]]]) -> None:
+            changes = [{"row_id": row_id, "row": row} for row_id, row in batch]
+            await self._ctx.send(UPDATE_ROWS, route, json={"table_name": table, "updates": changes})
+
+        await run_batches(
+            [
+                Batch(
+                    range(i, min(i + UPDATE_CAP, len(items))),
+                    _bind(send, items[i : i + UPDATE_CAP]),
+                )
+                for i in range(0, len(items), UPDATE_CAP)
+            ],
+            limit=self._ctx.session.max_concurrency,
+            total=len(items),
+        )
+
+    async def delete_rows(self, table: str, row_ids: Sequence[str]) -> None:
+        """Delete rows by id (in 10,000-id batches, concurrently). Unknown ids are ignored.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            PermissionDeniedError: read-only token or external link (before any write).
+            NotFoundError, BadRequestError: unknown table.
+            SeaTableError: any failure of a batch, with ``partial`` (`PartialWrite`) telling
+                which ids (by position) were deleted.
+        """
+        check.text(table, "table")
+        ids = check.row_ids(row_ids)
+        if not ids:
+            return
+        route = await self._ctx.route(write=True)
+
+        async def send(batch: list[str]) -> None:
+            await self._ctx.send(DELETE_ROWS, route, json={"table_name": table, "row_ids": batch})
+
+        await run_batches(
+            [
+                Batch(range(i, min(i + DELETE_CAP, len(ids))), _bind(send, ids[i : i + DELETE_CAP]))
+                for i in range(0, len(ids), DELETE_CAP)
+            ],
+            limit=self._ctx.session.max_concurrency,
+            total=len(ids),
+        )
+
+
+def _bind(fn: Callable[..., Awaitable[_T]], *args: Any) -> Callable[[], Awaitable[_T]]:
+    def job() -> Awaitable[_T]:
+        return fn(*args)
+
+    return job

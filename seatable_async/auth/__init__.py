@@ -1,1 +1,0 @@
-"""Authentication: token value objects, the Base-Token pool, header-scheme negotiation."""

@@ -1,0 +1,154 @@
+"""``seatable-async import``: a CSV or JSON Lines file into a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from seatable_async import Client
+from seatable_async.bulk import ImportOptions, ImportReport
+from seatable_async.cli._app import app, resolve_api_token, table_columns
+from seatable_async.cli._errors import (
+    EXIT_FAILED,
+    TOKEN_ENV,
+    InputError,
+    fail,
+    run_with_hints,
+)
+from seatable_async.cli._files import check_file, csv_rows, file_kind, jsonl_rows
+from seatable_async.cli._render import (
+    failure_lines,
+    report_table,
+    run_job,
+)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (header line = column names) or JSON Lines file.", show_default=False
+        ),
+    ],
+    server: Annotated[
+        str, typer.Option(help="SeaTable server URL, e.g. https://cloud.seatable.io.")
+    ],
+    table: Annotated[str, typer.Option(help="Name of the table to append the rows to.")],
+    api_token: Annotated[
+        str | None,
+        typer.Option(
+            help=f"API-Token of the base (rw). Default: the {TOKEN_ENV} environment variable.",
+            show_default=False,
+        ),
+    ] = None,
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv or jsonl; default: from the file extension (.csv, .jsonl, .ndjson).",
+            show_default=False,
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            help="Column with a unique value per row: batches with an unclear outcome are "
+            "checked against the server and only missing rows are resent (exactly once).",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Batches in flight at once.")] = 8,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=1000, help="Rows per request (SeaTable allows 1000).")
+    ] = 1000,
+    allow_insecure_http: Annotated[
+        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
+    ] = False,
+) -> None:
+    """Append every row of a CSV or JSON Lines file to a table, concurrently.
+
+    The file is checked completely before anything is sent (malformed lines, columns the table
+    lacks); then it is streamed in batches. Exit code 1 with a summary when rows failed.
+    """
+    token = resolve_api_token(api_token)
+    kind = file_kind(file, file_format)
+    header, total, used = check_file(file, kind)
+    console = Console()
+    report = run_with_hints(
+        lambda: _import(
+            file,
+            kind,
+            header,
+            total,
+            used,
+            server,
+            table,
+            token,
+            key,
+            concurrency,
+            batch_size,
+            allow_insecure_http,
+            console,
+        )
+    )
+    console.print(report_table(report))
+    if not report.ok:
+        err = Console(stderr=True, soft_wrap=True)
+        for line in failure_lines(report):
+            err.print(line, highlight=False, markup=False)
+        err.print(
+            f"[bold red]error:[/] {report.failed_count + report.maybe_applied_count:,} of "
+            f"{report.rows_read:,} rows were not imported for sure — see above"
+            + (
+                "; re-running is safe with --key only for rows whose key is unique"
+                if key
+                else "; pass --key <unique column> so unclear batches can be reconciled"
+            ),
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _import(
+    file: Path,
+    kind: str,
+    header: list[str],
+    total: int,
+    used: set[str],
+    server: str,
+    table: str,
+    token: str,
+    key: str | None,
+    concurrency: int,
+    batch_size: int,
+    allow_insecure_http: bool,
+    console: Console,
+) -> ImportReport:
+    async with Client(
+        server, allow_insecure_http=allow_insecure_http, max_concurrency=max(concurrency, 4)
+    ) as client:
+        base = client.base(token)
+        columns = await table_columns(base, table)
+        if columns is None:
+            fail(f"the base has no table {table!r} — check --table (names are case-sensitive)")
+        missing = sorted(used - set(columns))
+        if missing:
+            fail(
+                f"table {table!r} has no column(s) {', '.join(map(repr, missing))} used in "
+                f"{file} — rename them or add the columns; nothing was sent",
+            )
+        if key is not None and key not in columns:
+            fail(f"--key {key!r} is not a column of table {table!r}")
+        rows = csv_rows(file, header, columns) if kind == "csv" else jsonl_rows(file)
+        options = ImportOptions(
+            batch_size=batch_size, concurrency=concurrency, key=key, raise_on_failure=False
+        )
+        report = await run_job(base, table, rows, options, console, total, f"{file.name} → {table}")
+    if isinstance(report.stopped_by, InputError):
+        console.print(report_table(report))
+        raise report.stopped_by
+    return report

@@ -1,0 +1,58 @@
+"""Frozen value objects the SDK returns, converted from SeaTable's JSON at the edge.
+
+Every model with ``from_json`` checks the shape it needs and raises `ResponseFormatError`
+(never ``KeyError``/``TypeError``) naming the field when the answer does not fit; fields
+SeaTable adds later are kept in ``raw`` where useful. See ``_convert.py`` for the mechanism.
+"""
+
+from seatable_async.models._account import (
+    AccountInfo,
+    ApiTokenInfo,
+    BaseSummary,
+    ServerInfo,
+    User,
+    Workspace,
+)
+from seatable_async.models._admin import (
+    AdminBase,
+    AdminUser,
+    GroupMembersResult,
+    SystemInfo,
+    Team,
+    TeamUser,
+)
+from seatable_async.models._base import (
+    Asset,
+    BaseTokenInfo,
+    Column,
+    Metadata,
+    SqlResult,
+    Table,
+    TokenFacts,
+    View,
+    rows_by_name,
+)
+
+__all__ = [
+    "AccountInfo",
+    "AdminBase",
+    "AdminUser",
+    "ApiTokenInfo",
+    "Asset",
+    "BaseSummary",
+    "BaseTokenInfo",
+    "Column",
+    "GroupMembersResult",
+    "Metadata",
+    "ServerInfo",
+    "SqlResult",
+    "SystemInfo",
+    "Table",
+    "Team",
+    "TeamUser",
+    "TokenFacts",
+    "User",
+    "View",
+    "Workspace",
+    "rows_by_name",
+]
