@@ -45,7 +45,9 @@ Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"):
   clock; 429 with an empty body. Gateway responses carry ``x-powered-by:
   SeaTable-Api-Gateway`` and, when a rate limit is configured, ``x-ratelimit-limit/-remaining/
   -reset``; legacy responses carry none.
-* Faults (`Faults`): deterministic 429 / 5xx / connection reset / lost response.
+* Faults (`Faults`): deterministic 429 / 5xx (500 JSON; 502, 503, 504 nginx HTML) / connection
+  reset / lost response / late commit (502 or 504 at once, the write lands later on the
+  emulator clock) / truncated body / slow body.
 * ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
 
 Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,

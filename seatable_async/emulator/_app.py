@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from . import _control, _files, _routes_account, _routes_base, _routes_tokens
+from ._faults import error_page
 from ._http import (
     HTTPError,
     Receive,
@@ -30,11 +31,30 @@ _POWERED = (b"x-powered-by", b"SeaTable-Api-Gateway")
 
 
 class ConnectionDropped(Exception):
-    """Raised after ``http.response.start`` to make the server drop the connection."""
+    """Raised after ``http.response.start`` to make the server drop the connection.
 
-    def __init__(self, kind: str) -> None:
+    For ``kind == "truncated"`` it carries what was sent: status, headers and the partial body
+    (the in-process transport rebuilds a response whose body read fails)."""
+
+    def __init__(
+        self,
+        kind: str,
+        status: int = 200,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        body: bytes = b"",
+    ) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.status = status
+        self.headers = headers or []
+        self.body = body
+
+
+def fault_response(status: int) -> Response:
+    """A 5xx as the component in front would send it: JSON from the app, HTML from nginx."""
+    if status == 500:
+        return json_response({"error_msg": "Internal Server Error"}, 500)
+    return Response(status, error_page(status), b"text/html")
 
 
 class EmulatorApp:
@@ -63,6 +83,8 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         emu = self.emu
+        if emu.late.pending:
+            emu.late.apply_due()
         stats = emu.stats
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw_path.split(b"?", 1)[0]
@@ -93,13 +115,16 @@ class EmulatorApp:
                 await self._send(send, empty_response(429), headers)
                 return
             if fault == "5xx":
-                body = {
-                    500: b'{"error_msg":"Internal Server Error"}',
-                    502: b"Bad Gateway",
-                    503: b"Service Unavailable",
-                }[status]
-                ctype = b"application/json" if status == 500 else b"text/plain"
-                await self._send(send, Response(status, body, ctype), headers)
+                await self._send(send, fault_response(status), headers)
+                return
+            if fault == "late":
+                if route is not None and method != "GET":
+                    await req.body()  # read now: the write runs later from the cached body
+                    emu.late.schedule(
+                        emu.now() + injector.faults.late_commit_delay, route.handler, req
+                    )
+                    emu.late.start_waker()
+                await self._send(send, fault_response(status), headers)
                 return
             if fault == "reset":
                 await self._drop(send, fault)
@@ -137,17 +162,49 @@ class EmulatorApp:
                 response = json_response({"error_msg": "Internal Server Error"}, 500)
         if fault == "lost":
             await self._drop(send, fault)
+        if fault == "truncated":
+            await self._truncate(send, response, headers)
+        if fault == "slow" and injector is not None:
+            await self._send(send, response, headers, injector.faults.slow_body_delay)
+            return
         await self._send(send, response, headers)
 
-    async def _send(self, send: Send, response: Response, extra: list[tuple[bytes, bytes]]) -> None:
+    def _headers(
+        self, response: Response, extra: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
         self.emu.stats.count("statuses", response.status)
         headers = [(b"content-length", str(len(response.body)).encode())]
         if response.content_type is not None:
             headers.append((b"content-type", response.content_type))
-        headers += response.headers
-        headers += extra
+        return headers + response.headers + extra
+
+    async def _send(
+        self,
+        send: Send,
+        response: Response,
+        extra: list[tuple[bytes, bytes]],
+        body_delay: float = 0.0,
+    ) -> None:
+        headers = self._headers(response, extra)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        if body_delay > 0:
+            # headers now, the body later: a client's read timeout can fire in between
+            await send({"type": "http.response.body", "body": b"", "more_body": True})
+            await anyio.sleep(body_delay)
         await send({"type": "http.response.body", "body": response.body})
+
+    async def _truncate(
+        self, send: Send, response: Response, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        """Headers and half the body, then the connection closes (the request was applied)."""
+        if not response.body:  # nothing to cut
+            await self._send(send, response, extra)
+            return
+        headers = self._headers(response, extra)
+        part = response.body[: len(response.body) // 2]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": part, "more_body": True})
+        raise ConnectionDropped("truncated", response.status, headers, part)
 
     async def _drop(self, send: Send, kind: str) -> None:
         await send(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._faults import FaultInjector, Faults
 from ._jwt import TokenCodec
+from ._late import LateCommits
 from ._ratelimit import RateLimiter
 from ._state import ApiToken, Base, State, User, new_token
 from ._stats import EmulatorStats
@@ -60,6 +61,7 @@ class Emulator:
         self._clock = clock or time.time
         self._offset = 0.0
         self.stats = EmulatorStats()
+        self.late = LateCommits(self.now, lambda n: self.stats.add("late_writes", n))
         self.state = State(self.now, db_path)
         self.codec = TokenCodec()
         self.temp_codec = TokenCodec()
@@ -101,8 +103,20 @@ class Emulator:
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move the emulator clock forward (token expiry, rate windows, link expiry)."""
+        """Move the emulator clock forward (token expiry, rate windows, link expiry); late
+        writes that fall due land now."""
         self._offset += seconds
+        self.late.apply_due()
+
+    @property
+    def pending_late_writes(self) -> int:
+        """Writes of late-commit faults that have not landed yet."""
+        return self.late.pending
+
+    def apply_late_writes(self, everything: bool = False) -> int:
+        """Land the late writes that are due (all of them with ``everything``); returns how
+        many landed. Due writes also land before each request and in `advance`."""
+        return self.late.apply_due(everything)
 
     # ---- seeding -------------------------------------------------------------------
     def add_user(
@@ -168,6 +182,7 @@ class Emulator:
 
     def rows(self, base: Base | str, table: str) -> list[dict[str, Any]]:
         """The stored rows of ``table``, keyed by column name, plus ``_id`` and system columns."""
+        self.late.apply_due()
         b = self.state.bases[base if isinstance(base, str) else base.uuid]
         t = b.table(table)
         if t is None:
