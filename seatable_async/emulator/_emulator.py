@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._dates import Zone
 from ._faults import FaultInjector, Faults
 from ._jwt import TokenCodec
 from ._late import LateCommits
 from ._ratelimit import RateLimiter
 from ._state import ApiToken, Base, State, User, new_token
 from ._stats import EmulatorStats
+from ._store import ColumnSpec
 
 if TYPE_CHECKING:
     import httpx
@@ -31,7 +33,9 @@ class Emulator:
     ``db_path``: a directory for one SQLite file per base (default: in memory).
     ``redirect_legacy``: answer legacy list-rows / get-row / SQL with 302 to the gateway.
     ``control``: enable the loopback ``/_emulator/...`` endpoints. ``clock``: a wall-clock
-    callable (default ``time.time``); `advance` adds an offset to it.
+    callable (default ``time.time``); `advance` adds an offset to it. ``timezone``: the
+    server's zone, a fixed offset (``"+02:00"``) or an IANA name (``"Europe/Berlin"``); date
+    cells and dtable-web timestamps carry its offset.
     ``token_ttl``, ``latency``, ``rate_limit`` and ``faults`` may be reassigned at any time.
     """
 
@@ -47,6 +51,7 @@ class Emulator:
         *,
         control: bool = False,
         clock: Callable[[], float] | None = None,
+        timezone: str = "+00:00",
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {VERSIONS}, not {version!r}")
@@ -62,7 +67,8 @@ class Emulator:
         self._offset = 0.0
         self.stats = EmulatorStats()
         self.late = LateCommits(self.now, lambda n: self.stats.add("late_writes", n))
-        self.state = State(self.now, db_path)
+        self.zone = Zone(timezone)
+        self.state = State(self.now, db_path, self.zone)
         self.codec = TokenCodec()
         self.temp_codec = TokenCodec()
         self.limiter = RateLimiter()
@@ -136,12 +142,17 @@ class Emulator:
         self,
         owner: str,
         name: str,
-        tables: dict[str, dict[str, str]] | None = None,
+        tables: Mapping[str, Mapping[str, ColumnSpec]] | None = None,
+        *,
+        big_data: bool = False,
     ) -> Base:
         """Create a base in the owner's personal workspace (owner by login or internal email;
-        created with password "password" if unknown). ``tables``: name → {column: type}."""
+        created with password "password" if unknown). ``tables``: name → {column: type}, a
+        type being ``"number"`` or ``{"type": "date", "data": {"format": "YYYY-MM-DD HH:mm"}}``
+        (``data`` defaults like the server's). ``big_data``: the base has big-data storage
+        (SQL ``INSERT`` works only then)."""
         user = self.state.find_user(owner) or self.add_user(owner, "password")
-        return self.state.add_base(user, name, tables)
+        return self.state.add_base(user, name, tables, big_data=big_data)
 
     def add_api_token(self, base: Base, app_name: str = "app", permission: str = "rw") -> str:
         """Create an API-Token for ``base``; returns the 40-char token."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._auth import PERMISSION_DENIED, account_user, require_org_admin, require_sysadmin
 from ._http import HTTPError, Request, Response, Router, error_msg, json_response
-from ._state import Base, User, iso_seconds
+from ._state import Base, State, User
 
 
 def _text(body: str) -> Response:
@@ -86,7 +86,7 @@ async def account_info(req: Request) -> Response:
     return json_response(info)
 
 
-def base_dict(base: Base, full: bool = True) -> dict[str, Any]:
+def base_dict(state: State, base: Base, full: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": base.id,
         "workspace_id": base.workspace_id,
@@ -94,8 +94,8 @@ def base_dict(base: Base, full: bool = True) -> dict[str, Any]:
         "name": base.name,
         "creator": base.owner,
         "modifier": base.owner,
-        "created_at": iso_seconds(base.created_at),
-        "updated_at": iso_seconds(base.updated_at),
+        "created_at": state.iso_seconds(base.created_at),
+        "updated_at": state.iso_seconds(base.updated_at),
         "color": None,
         "text_color": None,
         "icon": None,
@@ -112,7 +112,9 @@ async def workspaces(req: Request) -> Response:
     state = req.emu.state
     with state.lock:
         tables = [
-            base_dict(b, False) for b in state.bases.values() if b.workspace_id == user.workspace_id
+            base_dict(state, b, False)
+            for b in state.bases.values()
+            if b.workspace_id == user.workspace_id
         ]
     return json_response(
         {
@@ -173,7 +175,7 @@ async def create_base(req: Request) -> Response:
     base = req.emu.state.add_base(user, name, None, ws_id)
     table = base.tables[0]
     req.emu.state.insert_rows(base, table, [{}, {}, {}], user.email)
-    return json_response({"table": base_dict(base)}, 201)
+    return json_response({"table": base_dict(req.emu.state, base)}, 201)
 
 
 async def delete_base(req: Request) -> Response:
@@ -206,7 +208,7 @@ async def related_users(req: Request) -> Response:
 
 
 # ---- team admin ------------------------------------------------------------------------
-def _org_user(u: User) -> dict[str, Any]:
+def _org_user(state: State, u: User) -> dict[str, Any]:
     return {
         **_user_public(u),
         "quota_usage": 0,
@@ -215,7 +217,7 @@ def _org_user(u: User) -> dict[str, Any]:
         "last_login": None,
         "id": abs(hash(u.email)) % 100000,
         "is_active": True,
-        "ctime": iso_seconds(u.created_at),
+        "ctime": state.iso_seconds(u.created_at),
         "self_usage": 0,
         "quota": -2,
         "is_org_admin": u.role == "team_admin",
@@ -236,23 +238,25 @@ async def org_users(req: Request) -> Response:
         if emu.state.find_user(email) is not None:
             raise error_msg(400, f"User {email} already exists.")
         new = emu.add_user(email, password, org_id=org_id, name=data.get("name") or None)
-        return json_response(_org_user(new))
+        return json_response(_org_user(emu.state, new))
     users = emu.state.user_orgs_users(org_id)
     return json_response(
         {
-            "user_list": [_org_user(u) for u in users],
+            "user_list": [_org_user(emu.state, u) for u in users],
             "page_info": {"has_next_page": False, "current_page": 1},
         }
     )
 
 
 def _base_admin(req: Request, b: Base) -> dict[str, Any]:
-    owner = req.emu.state.users.get(b.owner)
-    with req.emu.state.lock:
-        rows = sum(
-            b.conn.execute(f'SELECT COUNT(*) FROM "{t.name}"').fetchone()[0] for t in b.tables
-        )
-    return {**base_dict(b, False), "owner": owner.name if owner else b.owner, "rows_count": rows}
+    state = req.emu.state
+    owner = state.users.get(b.owner)
+    rows = state.store.count_rows(b)
+    return {
+        **base_dict(state, b, False),
+        "owner": owner.name if owner else b.owner,
+        "rows_count": rows,
+    }
 
 
 async def org_dtables(req: Request) -> Response:
@@ -321,19 +325,21 @@ async def admin_users(req: Request) -> Response:
             raise error_msg(400, f"User {email} already exists.")
         role = data.get("role") if data.get("role") in ("user", "system_admin") else "user"
         new = emu.add_user(email, password, str(role), name=data.get("name") or None)
-        return json_response(_admin_user(new))
+        return json_response(_admin_user(emu.state, new))
     with emu.state.lock:
         users = list(emu.state.users.values())
-    return json_response({"data": [_admin_user(u) for u in users], "total_count": len(users)})
+    return json_response(
+        {"data": [_admin_user(emu.state, u) for u in users], "total_count": len(users)}
+    )
 
 
-def _admin_user(u: User) -> dict[str, Any]:
+def _admin_user(state: State, u: User) -> dict[str, Any]:
     return {
         **_user_public(u),
         "login_id": "",
         "is_staff": u.role == "system_admin",
         "is_active": True,
-        "create_time": iso_seconds(u.created_at),
+        "create_time": state.iso_seconds(u.created_at),
         "last_login": None,
         "role": "default",
         "storage_usage": 0,

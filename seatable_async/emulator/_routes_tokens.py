@@ -22,7 +22,9 @@ async def api_tokens(req: Request) -> Response:
     state = req.emu.state
     if req.method == "GET":
         with state.lock:
-            tokens = [t.as_dict() for t in state.api_tokens.values() if t.base_uuid == base.uuid]
+            tokens = [
+                state.token_dict(t) for t in state.api_tokens.values() if t.base_uuid == base.uuid
+            ]
         return json_response({"api_tokens": tokens})
     data = await req.data()
     app_name = data.get("app_name")
@@ -39,7 +41,7 @@ async def api_tokens(req: Request) -> Response:
         now = req.emu.now()
         token = ApiToken(new_token(), base.uuid, app_name, str(permission), user.email, now, now)
         state.api_tokens[token.token] = token
-    return json_response(token.as_dict(), 201)
+    return json_response(state.token_dict(token), 201)
 
 
 def _find_token(req: Request, base: Base) -> ApiToken:
@@ -68,7 +70,7 @@ async def api_token_detail(req: Request) -> Response:
         if token.permission == permission:
             raise error_msg(400, f"api token already has {permission} permission.")
         token.permission = str(permission)
-    return json_response(token.as_dict())
+    return json_response(state.token_dict(token))
 
 
 async def temp_api_token(req: Request) -> Response:

@@ -84,7 +84,7 @@ def run_sql(
     for rec in fetched:
         row: dict[str, Any] = {}
         for key, col, value in zip(keys, columns, rec, strict=False):
-            row[key] = state.decode_value(col, value) if col is not None else value
+            row[key] = state.store.show(col, value) if col is not None else value
         results.append(row)
     return {
         "success": True,
