@@ -277,11 +277,11 @@ async def sql(req: Request, family: str) -> Response:
         return _redirect(req, "sql")
     data = await req.json_object()
     statement = data.get("sql")
-    base, _ = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
+    base, claims = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
     params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
-        result = run_sql(req.emu.state, base, statement, params, convert)
+        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims))
     except SqlError as exc:
         if family == "gateway":
             raise error_message(400, str(exc)) from None

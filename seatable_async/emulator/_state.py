@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import _sql_funcs
 from ._cells import CellCodec
 from ._dates import Zone
 from ._records import (
@@ -66,6 +67,12 @@ class State:
         self.zone = zone or Zone()
         self.db_path = Path(db_path) if db_path is not None else None
         self.codec = CellCodec(self.zone)
+        if functions is None:
+            zone = self.zone
+
+            def functions(conn: sqlite3.Connection) -> None:
+                _sql_funcs.register(conn, zone, clock)
+
         self.store = RowStore(self.codec, clock, self.lock, self.db_path, functions)
         self.users: dict[str, User] = {}
         self.users_by_login: dict[str, User] = {}
