@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from . import _control, _files, _routes_account, _routes_base, _routes_tokens
+from . import _control, _files, _routes_account, _routes_admin, _routes_base, _routes_tokens
 from ._faults import error_page
 from ._http import (
     HTTPError,
@@ -19,6 +19,8 @@ from ._http import (
     Send,
     empty_response,
     json_response,
+    not_found,
+    slash_redirect,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ class EmulatorApp:
         self.router = Router()
         version = emu.version_tuple
         _routes_account.register(self.router, version)
+        _routes_admin.register(self.router, version)
         _routes_tokens.register(self.router, version)
         _routes_base.register(self.router, version)
         _files.register(self.router, version)
@@ -90,10 +93,16 @@ class EmulatorApp:
         raw_path = raw_path.split(b"?", 1)[0]
         method = scope["method"]
         route, params, known = self.router.match(raw_path, method)
-        name = route.name if route is not None else ("method_not_allowed" if known else "unknown")
+        redirect = route is None and not known and self.router.needs_slash(raw_path)
+        if route is not None:
+            name = route.name
+        else:
+            name = "method_not_allowed" if known else "slash_redirect" if redirect else "unknown"
         stats.count("requests", name)
         req = Request(emu, scope, receive, raw_path.decode("latin-1"))
         req.params = params
+        if route is not None:
+            req.family = route.family
         if emu.latency > 0:
             await anyio.sleep(emu.latency)
         family = route.family if route is not None else ""
@@ -144,11 +153,14 @@ class EmulatorApp:
                 await self._send(send, empty_response(429), headers)
                 return
         if route is None:
-            response = (
-                json_response({"detail": f'Method "{method}" not allowed.'}, 405)
-                if known
-                else json_response({"error_msg": "Not found."}, 404)
-            )
+            if known:
+                response = json_response({"detail": f'Method "{method}" not allowed.'}, 405)
+            elif redirect:
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = req.path + "/" + (f"?{query}" if query else "")
+                response = slash_redirect(location)
+            else:
+                response = not_found()
         else:
             try:
                 response = await route.handler(req)
@@ -156,7 +168,7 @@ class EmulatorApp:
                 response = exc.response
             except (ValueError, TypeError, KeyError, AttributeError, UnicodeError):
                 log.debug("bad request on %s", name, exc_info=True)
-                response = json_response({"error_msg": "params invalid"}, 400)
+                response = req.error(400, "params invalid").response
             except Exception:
                 log.exception("emulator handler %s failed", name)
                 response = json_response({"error_msg": "Internal Server Error"}, 500)

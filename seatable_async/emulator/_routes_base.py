@@ -252,8 +252,8 @@ async def delete_rows(req: Request, family: str) -> Response:
     ids = _rows_list(family, data, "row_ids", MAX_DELETE)
     if not all(isinstance(i, str) for i in ids):
         raise _err(family, 400, "row_ids invalid.")
-    count = req.emu.state.delete_rows(base, table, ids)
-    return json_response({"success": True, "deleted_rows": count})
+    req.emu.state.delete_rows(base, table, ids)
+    return json_response({"success": True})  # no row count (v5.0/6.1 spec)
 
 
 async def delete_row(req: Request, family: str) -> Response:
@@ -263,8 +263,8 @@ async def delete_row(req: Request, family: str) -> Response:
     row_id = data.get("row_id")
     if not isinstance(row_id, str):
         raise _err(family, 400, "params invalid")
-    count = req.emu.state.delete_rows(base, table, [row_id])
-    return json_response({"success": True, "deleted_rows": count})
+    req.emu.state.delete_rows(base, table, [row_id])
+    return json_response({"success": True})
 
 
 def _is_write_sql(sql: Any) -> bool:
@@ -313,7 +313,9 @@ def register(router: Router, version: tuple[int, int]) -> None:
         add(
             "gateway.rows.get", "GET", f"{g}/rows/{{row_id}}/", "gateway", _bind(get_row, "gateway")
         )
+        # v5.0 spec and the official SDK: /sql; 6.1 spec and the 6.x tests: /sql/
         add("gateway.sql", "POST", f"{g}/sql", "gateway", _bind(sql, "gateway"))
+        add("gateway.sql", "POST", f"{g}/sql/", "gateway", _bind(sql, "gateway"))
     if version < (6, 0):
         s = "/dtable-server/api/v1/dtables/{uuid}"
         add("legacy.metadata", "GET", f"{s}/metadata/", "legacy", _bind(metadata, "legacy"))

@@ -133,6 +133,9 @@ async def account_access_token(req: Request) -> Response:
     _require_owner(user, base)
     token = req.emu.mint_base_token(base, "rw", "", user.email)
     req.emu.stats.count("token_requests", "account")
+    if req.emu.version_tuple >= (6, 0):
+        # 6.0.10/6.1 answer only these two of the compared fields (ISSUES #25)
+        return json_response({"access_token": token, "dtable_uuid": base.uuid})
     return json_response(_access_token_body(req, base, token))
 
 
