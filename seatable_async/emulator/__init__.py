@@ -59,8 +59,9 @@ from __future__ import annotations
 
 from ._emulator import Emulator
 from ._faults import Faults
+from ._limits import Limits
 from ._server import serve_forever
 from ._state import Base, User
 from ._stats import EmulatorStats
 
-__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "User", "serve_forever"]
+__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "Limits", "User", "serve_forever"]

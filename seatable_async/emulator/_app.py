@@ -10,6 +10,7 @@ import anyio
 from . import _control, _files, _routes_account, _routes_admin, _routes_base, _routes_tokens
 from ._faults import error_page
 from ._http import (
+    DJANGO_FAMILIES,
     HTTPError,
     Receive,
     Request,
@@ -22,6 +23,7 @@ from ._http import (
     not_found,
     slash_redirect,
 )
+from ._limits import drf_throttled
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -121,7 +123,9 @@ class EmulatorApp:
             if fault is not None:
                 stats.count("faults", fault)
             if fault == "429":
-                await self._send(send, empty_response(429), headers)
+                # the gateway's 429 is empty; dtable-web's (token endpoints) is DRF's
+                answer = drf_throttled(1) if family == "token" else empty_response(429)
+                await self._send(send, answer, headers)
                 return
             if fault == "5xx":
                 await self._send(send, fault_response(status), headers)
@@ -137,21 +141,11 @@ class EmulatorApp:
                 return
             if fault == "reset":
                 await self._drop(send, fault)
-        if is_base and emu.rate_limit is not None:
-            limit, seconds = emu.rate_limit
-            allowed, remaining, reset = emu.limiter.hit(
-                params.get("uuid", ""), limit, seconds, emu.now()
-            )
-            if family == "gateway":
-                headers += [
-                    (b"x-ratelimit-limit", str(limit).encode()),
-                    (b"x-ratelimit-remaining", str(remaining).encode()),
-                    (b"x-ratelimit-reset", str(reset).encode()),
-                ]
-            if not allowed:
-                stats.add("rate_limited")
-                await self._send(send, empty_response(429), headers)
-                return
+        blocked = self._limits(req, route.name if route else "", family, params, headers)
+        if blocked is not None:
+            stats.add("rate_limited")
+            await self._send(send, blocked, headers)
+            return
         if route is None:
             if known:
                 response = json_response({"detail": f'Method "{method}" not allowed.'}, 405)
@@ -180,6 +174,36 @@ class EmulatorApp:
             await self._send(send, response, headers, injector.faults.slow_body_delay)
             return
         await self._send(send, response, headers)
+
+    def _limits(
+        self,
+        req: Request,
+        name: str,
+        family: str,
+        params: dict[str, str],
+        headers: list[tuple[bytes, bytes]],
+    ) -> Response | None:
+        """A 429 when a limit is hit (gateway ``x-ratelimit-*`` go into ``headers``)."""
+        emu = self.emu
+        lim = emu.limits
+        if family in BASE_FAMILIES:
+            window = emu.base_window()
+            month = lim.base_per_month if lim is not None else None
+            if window is None and month is None:
+                return None
+            uuid = params.get("uuid", "")
+            blocked, extra = emu.policy.base(
+                uuid, emu.team_of(uuid), window, month, emu.now(), emu.zone, family == "gateway"
+            )
+            headers += extra
+            return blocked
+        if lim is None or family not in DJANGO_FAMILIES or name in ("ping", "server_info"):
+            return None
+        client = req.scope.get("client") or ("", 0)
+        if name == "auth_token":
+            return emu.policy.web(f"auth:{client[0]}", lim.auth_token_per_minute, emu.now())
+        key = req.headers.get("authorization") or f"ip:{client[0]}"
+        return emu.policy.web(f"account:{key}", lim.account_per_minute, emu.now())
 
     def _headers(
         self, response: Response, extra: list[tuple[bytes, bytes]]

@@ -14,6 +14,7 @@ from ._dates import Zone
 from ._faults import FaultInjector, Faults
 from ._jwt import TokenCodec
 from ._late import LateCommits
+from ._limits import LimitPolicy, Limits
 from ._ratelimit import RateLimiter
 from ._state import ApiToken, Base, State, User, new_token
 from ._stats import EmulatorStats
@@ -37,7 +38,11 @@ class Emulator:
     callable (default ``time.time``); `advance` adds an offset to it. ``timezone``: the
     server's zone, a fixed offset (``"+02:00"``) or an IANA name (``"Europe/Berlin"``); date
     cells and dtable-web timestamps carry its offset.
-    ``token_ttl``, ``latency``, ``rate_limit`` and ``faults`` may be reassigned at any time.
+    ``limits``: ``"cloud"``, ``"self-hosted"`` or a `Limits` (per-minute limits for base
+    operations, account endpoints and ``/api2/auth-token/``, a monthly quota); an explicit
+    ``rate_limit`` wins over the preset's base-operation limit.
+    ``token_ttl``, ``latency``, ``rate_limit``, ``limits`` and ``faults`` may be reassigned at
+    any time.
     """
 
     def __init__(
@@ -53,6 +58,7 @@ class Emulator:
         control: bool = False,
         clock: Callable[[], float] | None = None,
         timezone: str = "+00:00",
+        limits: str | Limits | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {VERSIONS}, not {version!r}")
@@ -73,6 +79,9 @@ class Emulator:
         self.codec = TokenCodec()
         self.temp_codec = TokenCodec()
         self.limiter = RateLimiter()
+        self.policy = LimitPolicy(self.limiter)
+        self._limits: Limits | None = None
+        self.limits = limits
         self._faults: Faults | None = None
         self.injector: FaultInjector | None = None
         self.faults = faults
@@ -85,6 +94,33 @@ class Emulator:
     def version(self) -> str:
         """The emulated SeaTable version (fixed at construction)."""
         return self._version
+
+    @property
+    def limits(self) -> Limits | None:
+        return self._limits
+
+    @limits.setter
+    def limits(self, value: str | Limits | None) -> None:
+        self._limits = Limits.preset(value) if isinstance(value, str) else value
+
+    def base_window(self) -> tuple[int, float] | None:
+        """The per-base window in force: ``rate_limit``, else the limits' per-minute one."""
+        if self.rate_limit is not None:
+            return self.rate_limit
+        lim = self._limits
+        if lim is not None and lim.base_per_minute is not None:
+            return (lim.base_per_minute, 60.0)
+        return None
+
+    def team_of(self, base_uuid: str) -> str:
+        """Whose monthly quota a base's operations use: its owner's team, else the owner."""
+        base = self.state.bases.get(base_uuid)
+        if base is None:
+            return ""
+        owner = self.state.users.get(base.owner)
+        if owner is not None and owner.org_id is not None:
+            return f"org:{owner.org_id}"
+        return base.owner
 
     @property
     def faults(self) -> Faults | None:
