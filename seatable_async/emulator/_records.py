@@ -155,7 +155,9 @@ class Table:
 class Base:
     """A base: metadata plus its SQLite database (one table per SeaTable table).
 
-    ``big_data``: the base has big-data storage (SQL ``INSERT`` works and lands there)."""
+    ``big_data``: the base has big-data storage (SQL ``INSERT`` works and lands there).
+    ``quota_exceeded``: its workspace is over the asset quota or row limit, so new Base-Tokens
+    come out read-only (set it to test a sudden 403 on writes)."""
 
     id: int
     uuid: str
@@ -169,6 +171,7 @@ class Base:
     assets: dict[str, bytes] = field(factory=dict)
     version: int = 1
     big_data: bool = False
+    quota_exceeded: bool = False
 
     def table(self, name_or_id: str) -> Table | None:
         for t in self.tables:

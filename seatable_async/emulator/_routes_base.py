@@ -151,7 +151,7 @@ async def list_rows(req: Request, family: str) -> Response:
     base, _ = base_access(req, family, req.params["uuid"], write=False)
     q = req.query
     table = _table(family, base, q.get("table_name"), q.get("table_id"))
-    _check_view(family, q.get("view_name"))
+    _check_view(family, q.get("view_name") or q.get("view_id"))
     start = _int(family, q.get("start"), 0, "start")
     limit = min(_int(family, q.get("limit"), MAX_LIST, "limit"), MAX_LIST)
     order_by = q.get("order_by") if family == "legacy" else None  # the gateway dropped it (4.4)

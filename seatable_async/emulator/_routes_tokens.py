@@ -10,6 +10,13 @@ from ._routes_account import base_in_workspace
 from ._state import ApiToken, Base, User, new_token
 
 
+def _quota_permission(base: Base, permission: str) -> str:
+    """An ``rw`` Base-Token comes out ``r`` while the workspace is over its asset quota or row
+    limit (dtable-web code: ``permission if check_quota_and_row_limit_by_workspace(...)
+    else PERMISSION_READ``, reference §4.1)."""
+    return "r" if base.quota_exceeded else permission
+
+
 def _require_owner(user: User, base: Base) -> None:
     if base.owner != user.email and user.role != "system_admin":
         raise error_msg(403, PERMISSION_DENIED)
@@ -85,7 +92,9 @@ async def app_access_token(req: Request) -> Response:
     emu = req.emu
     access = api_access(req)
     base = access.base
-    token = emu.mint_base_token(base, access.permission, access.app_name, access.username)
+    token = emu.mint_base_token(
+        base, _quota_permission(base, access.permission), access.app_name, access.username
+    )
     url = req.base_url
     body: dict[str, Any]
     if emu.version_tuple >= (6, 0):
@@ -131,7 +140,7 @@ async def account_access_token(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    token = req.emu.mint_base_token(base, "rw", "", user.email)
+    token = req.emu.mint_base_token(base, _quota_permission(base, "rw"), "", user.email)
     req.emu.stats.count("token_requests", "account")
     if req.emu.version_tuple >= (6, 0):
         # 6.0.10/6.1 answer only these two of the compared fields (ISSUES #25)

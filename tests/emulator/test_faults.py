@@ -159,7 +159,9 @@ class _Clock:
 
 
 async def test_5xx_statuses_and_html_bodies() -> None:
-    """502/503/504 come from the proxy (nginx HTML page), 500 from the app (JSON)."""
+    """502/503/504 come from the proxy (nginx HTML page), 500 from the app (JSON).
+    Source: audit D3 ("Nginx error pages are HTML. 504 exists."), reference §0 (nginx in
+    front of every component)."""
     s = make(faults=Faults(seed=3, rate_5xx=1.0, statuses_5xx=(502, 504)))
     h = await _h(s)
     seen: set[int] = set()
@@ -179,6 +181,8 @@ async def test_5xx_statuses_and_html_bodies() -> None:
 
 
 async def test_late_commit_lands_after_the_delay_on_the_emulator_clock() -> None:
+    """A proxy answers 502/504 while the backend applies the write later. Source: audit D3
+    ("A proxy or the gateway can answer 502 or 504 after the backend has applied a write")."""
     clock = _Clock()
     s = make(clock=clock, faults=Faults(seed=5, rate_late_commit=1.0, late_commit_delay=30))
     h = await _h(s)
