@@ -32,7 +32,7 @@ class SqlError(Exception):
 
 
 _TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<str>'(?:[^']|'')*')|(?P<dstr>\"(?:[^\"]|\"\")*\")|(?P<ident>`[^`]*`)"
+    r"(?P<ws>\s+)|(?P<str>'(?:[^']|'')*')|(?P<dstr>\"(?:[^\"]|\"\")*\")|(?P<ident>`(?:[^`]|``)*`)"
     r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<word>[A-Za-z_\u00c0-\uffff][\w]*)"
     r"|(?P<param>\?)|(?P<op><>|!=|<=|>=|==|\|\||[-+*/%=<>(),.;])"
 )
@@ -92,7 +92,8 @@ def tokenize(sql: str) -> list[Tok]:
 
 
 def ident_name(tok: Tok) -> str:
-    return tok.text[1:-1] if tok.kind == "ident" else tok.text
+    """An identifier's name (a backtick inside backticks is doubled, as in MySQL)."""
+    return tok.text[1:-1].replace("``", "`") if tok.kind == "ident" else tok.text
 
 
 def _operand_end(tok: Tok | None) -> bool:

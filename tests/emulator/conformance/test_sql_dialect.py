@@ -312,3 +312,14 @@ async def test_errors_per_route() -> None:
     assert r.status_code == 200
     assert r.json()["success"] is False
     assert "SUBSTR" in r.json()["error_message"]
+
+
+async def test_backticks_quote_names_and_double_to_escape() -> None:
+    """Names with spaces, reserved words or backticks are quoted with backticks (a backtick
+    inside is doubled, MySQL style). Source: developer docs ``scripts/sql/introduction``
+    ("escape these names with backticks"); ``tests/test_sql_functions.py`` (``TestQuoting``);
+    doubling is inferred (the SQL parser follows MySQL's quoting)."""
+    async with world(tables={"a`b c": {"date": "text"}}) as w:
+        await w.append([{"date": "x"}], "a`b c")
+        rows = await _ok(w, "SELECT `date` FROM `a``b c` WHERE `date` = 'x'")
+    assert rows == [{"date": "x"}]
