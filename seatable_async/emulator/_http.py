@@ -229,13 +229,18 @@ class Router:
     """Matches path segments exactly: trailing slashes and empty segments count (``//`` and a
     missing ``/`` do not match); ``%2F`` inside a segment stays inside that segment."""
 
+    _CACHE_MAX = 4096
+
     def __init__(self) -> None:
         self._by_len: dict[int, list[Route]] = {}
+        # paths repeat (same base, same route): remember recent answers of `match`
+        self._cache: dict[tuple[bytes, str], tuple[Route | None, dict[str, str], bool]] = {}
 
     def add(self, name: str, methods: str, path: str, family: str, handler: Handler) -> None:
         pattern = tuple(path.split("/")[1:])
         route = Route(name, frozenset(methods.split()), pattern, family, handler)
         self._by_len.setdefault(len(pattern), []).append(route)
+        self._cache.clear()
 
     @staticmethod
     def _capture(route: Route, segments: list[str]) -> dict[str, str] | None:
@@ -261,9 +266,17 @@ class Router:
 
     def match(self, raw_path: bytes, method: str) -> tuple[Route | None, dict[str, str], bool]:
         """(route, params, path_known): the first route matching path and method."""
+        key = (raw_path, method)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit[0], dict(hit[1]), hit[2]
         text = raw_path.decode("latin-1")
         segments = [unquote(s) for s in text.split("/")[1:]]
-        return self._find(segments, method)
+        found = self._find(segments, method)
+        if len(self._cache) >= self._CACHE_MAX:
+            self._cache.clear()
+        self._cache[key] = found
+        return found[0], dict(found[1]), found[2]
 
     def needs_slash(self, raw_path: bytes) -> bool:
         """Whether the path plus ``/`` is a dtable-web route (Django would redirect)."""
