@@ -11,21 +11,28 @@ Use it like moto for AWS::
         ...
     async with emu.serve() as url: ...            # real HTTP (uvicorn), asyncio or trio caller
 
-Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"):
+Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"); what it does and does not reproduce,
+row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
 
 * ``/api2/ping/``, ``/server-info/`` (version "x.y.10"), ``/api2/auth/ping/``;
-  ``/dtable-server/ping/`` and ``/dtable-db/ping`` below 6.0; ``/api-gateway/api/v2/ping`` from 4.4.
+  ``/dtable-server/ping/`` (text/html) and ``/dtable-db/ping[/]`` on every version (6.0 too);
+  ``/api-gateway/api/v2/ping[/]`` from 4.4.
+* Paths are strict: a dtable-web path without its trailing slash is answered 301 to the path
+  with it (Django ``APPEND_SLASH``), other components answer 404; unknown paths get an HTML 404.
 * ``Authorization: Token`` everywhere, ``Bearer`` from 4.0. Before 4.0 a Bearer header counts as
   no credentials: API-Token views → 403 ``{"error_msg": "Permission denied."}``, Account-Token
-  views → 401 ``{"detail": "Authentication credentials were not provided."}``, base operations →
+  views → 403 ``{"detail": "Authentication credentials were not provided."}`` (no token → 403
+  as recorded on 6.0.10, a bad one → 401 ``Invalid token``), base operations →
   401 ``{"error_msg": "Token invalid."}`` (our choice; undocumented upstream).
 * Login ``/api2/auth-token/`` (form or JSON, 2FA via ``X-SEAFILE-OTP``), account info,
   workspaces, create/delete base, related users, team-admin users/bases/group members,
-  system-admin users/bases/organizations/sysinfo.
+  system-admin users/bases/organizations/sysinfo (paged, with counts).
 * API-Tokens CRUD, temporary API-Token (1 h JWT, app "scripts"), the three Base-Token flows
-  with the per-version response fields (6.0: exactly the 7 measured fields).
-* Base-Tokens are HS256 JWTs (claims exp, iat, dtable_uuid, permission, app_name, username).
-  Rejections (counted in ``stats.rejected_tokens``):
+  with the per-version response fields (6.0: the 7 measured fields for API-Tokens, only
+  ``access_token`` and ``dtable_uuid`` for Account-Tokens). An ``rw`` token comes out ``r``
+  while ``Base.quota_exceeded`` is set.
+* Base-Tokens are HS256 JWTs with the server's claims (exp, dtable_uuid, username, permission,
+  app_name; no iat). Rejections (counted in ``stats.rejected_tokens``):
   gateway → 403 ``{"error_message": "invalid token"}`` for missing, garbage, wrong-base AND
   expired tokens (the reference documents no separate expiry answer);
   legacy dtable-server / dtable-db → 403 ``{"error_msg": "Token expired."}`` when expired,
@@ -35,30 +42,38 @@ Covered per version ("3.5", "4.0", "4.4", "5.0", "6.0"):
 * Gateway (4.4+) metadata, rows list/append/update/delete, get row, SQL (``/sql`` and
   ``/sql/``); legacy dtable-server rows/batch routes and dtable-db SQL (below 6.0).
   Caps: list ≤1000 (larger ``limit`` is clamped), append/update ≤1000 and delete ≤10,000
-  (over → 400). SQL runs on SQLite: default LIMIT 100, max 10,000; ``parameters`` from 5.0
-  (ignored before); gateway errors 400 ``error_message``, dtable-db errors 200
-  ``{"success": false, "error_message": ...}``. ``redirect_legacy=True`` answers legacy
-  list-rows / get-row / SQL with 302 to the gateway (Cloud 5.x behaviour).
-* Files: upload link, multipart upload (``name(1).ext`` on clash), download link + download,
-  delete asset (6.0). Links expire after an hour of emulator time.
-* Rate limit ``(n, seconds)`` per base on base operations, fixed windows aligned to the Unix
-  clock; 429 with an empty body. Gateway responses carry ``x-powered-by:
-  SeaTable-Api-Gateway`` and, when a rate limit is configured, ``x-ratelimit-limit/-remaining/
-  -reset``; legacy responses carry none.
-* Faults (`Faults`): deterministic 429 / 5xx / connection reset / lost response.
+  (over → 400). ``redirect_legacy=True`` answers legacy list-rows / get-row / SQL with 302 to
+  the gateway (Cloud 5.x behaviour).
+* Cell values are stored per column type (`_cells`): dates in the server's ``timezone`` and
+  shown ISO with its offset, numbers coerced, checkbox only ``true``, select options created,
+  auto numbers generated, computed and system columns read-only.
+* SQL in SeaTable's dialect (`_sql_lex`): SeaTable functions only, case-sensitive ``LIKE``
+  and ``ILIKE``, no ``JOIN`` keyword, constants-only ``SET``/``VALUES``, ``INSERT`` only with
+  big-data storage, default LIMIT 100 and cap 10,000, dates and list columns compared as
+  documented; ``parameters`` from 5.0; gateway errors 400 ``error_message``, dtable-db errors
+  200 ``{"success": false, "error_message": ...}``.
+* Files: upload link, multipart upload (``name(1).ext`` on clash, JSON only with
+  ``ret-json=1``), download link + download, delete asset (6.0). Links expire after an hour.
+* Limits: ``rate_limit=(n, seconds)`` per base, or ``limits="cloud"``/``"self-hosted"``/`Limits`
+  (base operations, account endpoints, ``/api2/auth-token/``, a monthly quota). Gateway answers
+  carry ``x-powered-by: SeaTable-Api-Gateway`` and, when a limit is on, ``x-ratelimit-*``;
+  gateway 429s are empty, dtable-web 429s are DRF's with ``Retry-After``.
+* Faults (`Faults`): deterministic 429 / 5xx (500 JSON; 502, 503, 504 nginx HTML) / connection
+  reset / lost response / late commit (502 or 504 at once, the write lands later on the
+  emulator clock) / truncated body / slow body.
 * ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
 
 Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,
-groups API, snapshots, Socket.IO, big-data archive, select-option and date normalisation,
-custom asset folders, DRF throttling on account endpoints, quota-based permission downgrades.
+groups API, snapshots, Socket.IO, formula evaluation, custom asset folders.
 """
 
 from __future__ import annotations
 
 from ._emulator import Emulator
 from ._faults import Faults
+from ._limits import Limits
 from ._server import serve_forever
 from ._state import Base, User
 from ._stats import EmulatorStats
 
-__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "User", "serve_forever"]
+__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "Limits", "User", "serve_forever"]

@@ -18,11 +18,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit", default=None, help="N/SECONDS, e.g. 100/60")
     parser.add_argument("--token-ttl", type=float, default=3 * 86400)
     parser.add_argument("--redirect-legacy", action="store_true")
+    parser.add_argument("--limits", choices=("cloud", "self-hosted"), default=None)
+    parser.add_argument("--timezone", default="+00:00", help="e.g. +02:00 or Europe/Berlin")
     args = parser.parse_args(argv)
     kwargs: dict[str, Any] = {
         "latency": args.latency,
         "token_ttl": args.token_ttl,
         "redirect_legacy": args.redirect_legacy,
+        "limits": args.limits,
+        "timezone": args.timezone,
     }
     if args.rate_limit:
         n, _, seconds = args.rate_limit.partition("/")

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from . import _control, _files, _routes_account, _routes_base, _routes_tokens
+from . import _control, _files, _routes_account, _routes_admin, _routes_base, _routes_tokens
+from ._faults import error_page
 from ._http import (
+    DJANGO_FAMILIES,
     HTTPError,
     Receive,
     Request,
@@ -18,7 +20,10 @@ from ._http import (
     Send,
     empty_response,
     json_response,
+    not_found,
+    slash_redirect,
 )
+from ._limits import drf_throttled
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -30,11 +35,30 @@ _POWERED = (b"x-powered-by", b"SeaTable-Api-Gateway")
 
 
 class ConnectionDropped(Exception):
-    """Raised after ``http.response.start`` to make the server drop the connection."""
+    """Raised after ``http.response.start`` to make the server drop the connection.
 
-    def __init__(self, kind: str) -> None:
+    For ``kind == "truncated"`` it carries what was sent: status, headers and the partial body
+    (the in-process transport rebuilds a response whose body read fails)."""
+
+    def __init__(
+        self,
+        kind: str,
+        status: int = 200,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        body: bytes = b"",
+    ) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.status = status
+        self.headers = headers or []
+        self.body = body
+
+
+def fault_response(status: int) -> Response:
+    """A 5xx as the component in front would send it: JSON from the app, HTML from nginx."""
+    if status == 500:
+        return json_response({"error_msg": "Internal Server Error"}, 500)
+    return Response(status, error_page(status), b"text/html")
 
 
 class EmulatorApp:
@@ -45,6 +69,7 @@ class EmulatorApp:
         self.router = Router()
         version = emu.version_tuple
         _routes_account.register(self.router, version)
+        _routes_admin.register(self.router, version)
         _routes_tokens.register(self.router, version)
         _routes_base.register(self.router, version)
         _files.register(self.router, version)
@@ -63,15 +88,23 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         emu = self.emu
+        if emu.late.pending:
+            emu.late.apply_due()
         stats = emu.stats
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw_path.split(b"?", 1)[0]
         method = scope["method"]
         route, params, known = self.router.match(raw_path, method)
-        name = route.name if route is not None else ("method_not_allowed" if known else "unknown")
+        redirect = route is None and not known and self.router.needs_slash(raw_path)
+        if route is not None:
+            name = route.name
+        else:
+            name = "method_not_allowed" if known else "slash_redirect" if redirect else "unknown"
         stats.count("requests", name)
         req = Request(emu, scope, receive, raw_path.decode("latin-1"))
         req.params = params
+        if route is not None:
+            req.family = route.family
         if emu.latency > 0:
             await anyio.sleep(emu.latency)
         family = route.family if route is not None else ""
@@ -90,40 +123,38 @@ class EmulatorApp:
             if fault is not None:
                 stats.count("faults", fault)
             if fault == "429":
-                await self._send(send, empty_response(429), headers)
+                # the gateway's 429 is empty; dtable-web's (token endpoints) is DRF's
+                answer = drf_throttled(1) if family == "token" else empty_response(429)
+                await self._send(send, answer, headers)
                 return
             if fault == "5xx":
-                body = {
-                    500: b'{"error_msg":"Internal Server Error"}',
-                    502: b"Bad Gateway",
-                    503: b"Service Unavailable",
-                }[status]
-                ctype = b"application/json" if status == 500 else b"text/plain"
-                await self._send(send, Response(status, body, ctype), headers)
+                await self._send(send, fault_response(status), headers)
+                return
+            if fault == "late":
+                if route is not None and method != "GET":
+                    await req.body()  # read now: the write runs later from the cached body
+                    emu.late.schedule(
+                        emu.now() + injector.faults.late_commit_delay, route.handler, req
+                    )
+                    emu.late.start_waker()
+                await self._send(send, fault_response(status), headers)
                 return
             if fault == "reset":
                 await self._drop(send, fault)
-        if is_base and emu.rate_limit is not None:
-            limit, seconds = emu.rate_limit
-            allowed, remaining, reset = emu.limiter.hit(
-                params.get("uuid", ""), limit, seconds, emu.now()
-            )
-            if family == "gateway":
-                headers += [
-                    (b"x-ratelimit-limit", str(limit).encode()),
-                    (b"x-ratelimit-remaining", str(remaining).encode()),
-                    (b"x-ratelimit-reset", str(reset).encode()),
-                ]
-            if not allowed:
-                stats.add("rate_limited")
-                await self._send(send, empty_response(429), headers)
-                return
+        blocked = self._limits(req, route.name if route else "", family, params, headers)
+        if blocked is not None:
+            stats.add("rate_limited")
+            await self._send(send, blocked, headers)
+            return
         if route is None:
-            response = (
-                json_response({"detail": f'Method "{method}" not allowed.'}, 405)
-                if known
-                else json_response({"error_msg": "Not found."}, 404)
-            )
+            if known:
+                response = json_response({"detail": f'Method "{method}" not allowed.'}, 405)
+            elif redirect:
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = req.path + "/" + (f"?{query}" if query else "")
+                response = slash_redirect(location)
+            else:
+                response = not_found()
         else:
             try:
                 response = await route.handler(req)
@@ -131,23 +162,85 @@ class EmulatorApp:
                 response = exc.response
             except (ValueError, TypeError, KeyError, AttributeError, UnicodeError):
                 log.debug("bad request on %s", name, exc_info=True)
-                response = json_response({"error_msg": "params invalid"}, 400)
+                response = req.error(400, "params invalid").response
             except Exception:
                 log.exception("emulator handler %s failed", name)
                 response = json_response({"error_msg": "Internal Server Error"}, 500)
         if fault == "lost":
             await self._drop(send, fault)
+        if fault == "truncated":
+            await self._truncate(send, response, headers)
+        if fault == "slow" and injector is not None:
+            await self._send(send, response, headers, injector.faults.slow_body_delay)
+            return
         await self._send(send, response, headers)
 
-    async def _send(self, send: Send, response: Response, extra: list[tuple[bytes, bytes]]) -> None:
+    def _limits(
+        self,
+        req: Request,
+        name: str,
+        family: str,
+        params: dict[str, str],
+        headers: list[tuple[bytes, bytes]],
+    ) -> Response | None:
+        """A 429 when a limit is hit (gateway ``x-ratelimit-*`` go into ``headers``)."""
+        emu = self.emu
+        lim = emu.limits
+        if family in BASE_FAMILIES:
+            window = emu.base_window()
+            month = lim.base_per_month if lim is not None else None
+            if window is None and month is None:
+                return None
+            uuid = params.get("uuid", "")
+            blocked, extra = emu.policy.base(
+                uuid, emu.team_of(uuid), window, month, emu.now(), emu.zone, family == "gateway"
+            )
+            headers += extra
+            return blocked
+        if lim is None or family not in DJANGO_FAMILIES or name in ("ping", "server_info"):
+            return None
+        client = req.scope.get("client") or ("", 0)
+        if name == "auth_token":
+            return emu.policy.web(f"auth:{client[0]}", lim.auth_token_per_minute, emu.now())
+        key = req.headers.get("authorization") or f"ip:{client[0]}"
+        return emu.policy.web(f"account:{key}", lim.account_per_minute, emu.now())
+
+    def _headers(
+        self, response: Response, extra: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
         self.emu.stats.count("statuses", response.status)
         headers = [(b"content-length", str(len(response.body)).encode())]
         if response.content_type is not None:
             headers.append((b"content-type", response.content_type))
-        headers += response.headers
-        headers += extra
+        return headers + response.headers + extra
+
+    async def _send(
+        self,
+        send: Send,
+        response: Response,
+        extra: list[tuple[bytes, bytes]],
+        body_delay: float = 0.0,
+    ) -> None:
+        headers = self._headers(response, extra)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        if body_delay > 0:
+            # headers now, the body later: a client's read timeout can fire in between
+            await send({"type": "http.response.body", "body": b"", "more_body": True})
+            await anyio.sleep(body_delay)
         await send({"type": "http.response.body", "body": response.body})
+
+    async def _truncate(
+        self, send: Send, response: Response, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        """Headers and half the body, then the connection closes (the request was applied)."""
+        if not response.body:  # nothing to cut
+            await self._send(send, response, extra)
+            return
+        headers = self._headers(response, extra)
+        part = response.body[: len(response.body) // 2]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": part, "more_body": True})
+        raise ConnectionDropped("truncated", response.status, headers, part)
 
     async def _drop(self, send: Send, kind: str) -> None:
         await send(

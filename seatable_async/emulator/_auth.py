@@ -36,10 +36,11 @@ def credentials(req: Request) -> str | None:
 
 
 def account_user(req: Request) -> User:
-    """The Account-Token's user, or 401 with a DRF ``detail`` body."""
+    """The Account-Token's user; no token → 403 (recorded on 6.0.10: ``test_auth_errors.py::
+    test_account_endpoint_without_token``, ISSUES #21), a bad one → 401 ``Invalid token``."""
     token = credentials(req)
     if token is None:
-        raise HTTPError.json(401, {"detail": "Authentication credentials were not provided."})
+        raise HTTPError.json(403, {"detail": "Authentication credentials were not provided."})
     user = req.emu.state.users_by_token.get(token)
     if user is None:
         raise HTTPError.json(401, {"detail": "Invalid token"})

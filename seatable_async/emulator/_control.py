@@ -2,7 +2,8 @@
 
 ``GET /_emulator/stats``, ``POST /_emulator/bases`` ``{"name", "tables", "owner"?}``,
 ``POST /_emulator/config`` ``{"latency"?, "rate_limit"? [n, s] | null, "token_ttl"?,
-"faults"? {...} | null, "advance"? seconds}``, ``GET /_emulator/rows/{uuid}/{table}``.
+"faults"? {...} | null, "limits"? "cloud" | "self-hosted" | {...} | null, "advance"? seconds}``,
+``GET /_emulator/rows/{uuid}/{table}``.
 No authentication: only ever bind a control-enabled emulator to 127.0.0.1.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from ._faults import Faults
 from ._http import Request, Response, Router, error_msg, json_response
+from ._limits import Limits
 
 
 async def stats(req: Request) -> Response:
@@ -52,6 +54,9 @@ async def config(req: Request) -> Response:
         if "faults" in data:
             f = data["faults"]
             emu.faults = None if f is None else Faults(**f)
+        if "limits" in data:
+            lim = data["limits"]
+            emu.limits = Limits(**lim) if isinstance(lim, dict) else lim
         if "advance" in data:
             emu.advance(float(data["advance"]))
     except (TypeError, ValueError, IndexError) as exc:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._dates import Zone
 from ._faults import FaultInjector, Faults
 from ._jwt import TokenCodec
+from ._late import LateCommits
+from ._limits import LimitPolicy, Limits
 from ._ratelimit import RateLimiter
 from ._state import ApiToken, Base, State, User, new_token
 from ._stats import EmulatorStats
+from ._store import ColumnSpec
 
 if TYPE_CHECKING:
     import httpx
@@ -30,8 +35,14 @@ class Emulator:
     ``db_path``: a directory for one SQLite file per base (default: in memory).
     ``redirect_legacy``: answer legacy list-rows / get-row / SQL with 302 to the gateway.
     ``control``: enable the loopback ``/_emulator/...`` endpoints. ``clock``: a wall-clock
-    callable (default ``time.time``); `advance` adds an offset to it.
-    ``token_ttl``, ``latency``, ``rate_limit`` and ``faults`` may be reassigned at any time.
+    callable (default ``time.time``); `advance` adds an offset to it. ``timezone``: the
+    server's zone, a fixed offset (``"+02:00"``) or an IANA name (``"Europe/Berlin"``); date
+    cells and dtable-web timestamps carry its offset.
+    ``limits``: ``"cloud"``, ``"self-hosted"`` or a `Limits` (per-minute limits for base
+    operations, account endpoints and ``/api2/auth-token/``, a monthly quota); an explicit
+    ``rate_limit`` wins over the preset's base-operation limit.
+    ``token_ttl``, ``latency``, ``rate_limit``, ``limits`` and ``faults`` may be reassigned at
+    any time.
     """
 
     def __init__(
@@ -46,6 +57,8 @@ class Emulator:
         *,
         control: bool = False,
         clock: Callable[[], float] | None = None,
+        timezone: str = "+00:00",
+        limits: str | Limits | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {VERSIONS}, not {version!r}")
@@ -60,10 +73,15 @@ class Emulator:
         self._clock = clock or time.time
         self._offset = 0.0
         self.stats = EmulatorStats()
-        self.state = State(self.now, db_path)
+        self.late = LateCommits(self.now, lambda n: self.stats.add("late_writes", n))
+        self.zone = Zone(timezone)
+        self.state = State(self.now, db_path, self.zone)
         self.codec = TokenCodec()
         self.temp_codec = TokenCodec()
         self.limiter = RateLimiter()
+        self.policy = LimitPolicy(self.limiter)
+        self._limits: Limits | None = None
+        self.limits = limits
         self._faults: Faults | None = None
         self.injector: FaultInjector | None = None
         self.faults = faults
@@ -76,6 +94,33 @@ class Emulator:
     def version(self) -> str:
         """The emulated SeaTable version (fixed at construction)."""
         return self._version
+
+    @property
+    def limits(self) -> Limits | None:
+        return self._limits
+
+    @limits.setter
+    def limits(self, value: str | Limits | None) -> None:
+        self._limits = Limits.preset(value) if isinstance(value, str) else value
+
+    def base_window(self) -> tuple[int, float] | None:
+        """The per-base window in force: ``rate_limit``, else the limits' per-minute one."""
+        if self.rate_limit is not None:
+            return self.rate_limit
+        lim = self._limits
+        if lim is not None and lim.base_per_minute is not None:
+            return (lim.base_per_minute, 60.0)
+        return None
+
+    def team_of(self, base_uuid: str) -> str:
+        """Whose monthly quota a base's operations use: its owner's team, else the owner."""
+        base = self.state.bases.get(base_uuid)
+        if base is None:
+            return ""
+        owner = self.state.users.get(base.owner)
+        if owner is not None and owner.org_id is not None:
+            return f"org:{owner.org_id}"
+        return base.owner
 
     @property
     def faults(self) -> Faults | None:
@@ -101,8 +146,20 @@ class Emulator:
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move the emulator clock forward (token expiry, rate windows, link expiry)."""
+        """Move the emulator clock forward (token expiry, rate windows, link expiry); late
+        writes that fall due land now."""
         self._offset += seconds
+        self.late.apply_due()
+
+    @property
+    def pending_late_writes(self) -> int:
+        """Writes of late-commit faults that have not landed yet."""
+        return self.late.pending
+
+    def apply_late_writes(self, everything: bool = False) -> int:
+        """Land the late writes that are due (all of them with ``everything``); returns how
+        many landed. Due writes also land before each request and in `advance`."""
+        return self.late.apply_due(everything)
 
     # ---- seeding -------------------------------------------------------------------
     def add_user(
@@ -122,12 +179,17 @@ class Emulator:
         self,
         owner: str,
         name: str,
-        tables: dict[str, dict[str, str]] | None = None,
+        tables: Mapping[str, Mapping[str, ColumnSpec]] | None = None,
+        *,
+        big_data: bool = False,
     ) -> Base:
         """Create a base in the owner's personal workspace (owner by login or internal email;
-        created with password "password" if unknown). ``tables``: name → {column: type}."""
+        created with password "password" if unknown). ``tables``: name → {column: type}, a
+        type being ``"number"`` or ``{"type": "date", "data": {"format": "YYYY-MM-DD HH:mm"}}``
+        (``data`` defaults like the server's). ``big_data``: the base has big-data storage
+        (SQL ``INSERT`` works only then)."""
         user = self.state.find_user(owner) or self.add_user(owner, "password")
-        return self.state.add_base(user, name, tables)
+        return self.state.add_base(user, name, tables, big_data=big_data)
 
     def add_api_token(self, base: Base, app_name: str = "app", permission: str = "rw") -> str:
         """Create an API-Token for ``base``; returns the 40-char token."""
@@ -168,6 +230,7 @@ class Emulator:
 
     def rows(self, base: Base | str, table: str) -> list[dict[str, Any]]:
         """The stored rows of ``table``, keyed by column name, plus ``_id`` and system columns."""
+        self.late.apply_due()
         b = self.state.bases[base if isinstance(base, str) else base.uuid]
         t = b.table(table)
         if t is None:
@@ -181,16 +244,15 @@ class Emulator:
         """A Base-Token (HS256 JWT) valid for ``token_ttl`` seconds from ``now()``."""
         now = self.now()
         ttl = self.token_ttl
-        # Whole seconds like the real server, except for short test lifetimes, where both
-        # claims keep their fractions so that exp - iat is exactly the configured lifetime.
-        iat: float = int(now) if ttl >= 60 else now
+        # The claims of the spec's example token, in its order, and no ``iat`` (audit D5).
+        # ``exp`` is whole seconds like the server's; lifetimes under a minute (tests) keep
+        # the fraction so the token expires exactly then.
         claims = {
-            "exp": iat + ttl if ttl < 60 else int(now + ttl),
-            "iat": iat,
+            "exp": math.floor(now + ttl) if ttl >= 60 else now + ttl,
             "dtable_uuid": base.uuid,
+            "username": username,
             "permission": permission,
             "app_name": app_name,
-            "username": username,
         }
         return self.codec.encode(claims)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from ._auth import api_access
-from ._http import Request, Response, Router, error_msg, json_response
+from ._http import HTTPError, Request, Response, Router, error_msg, json_response
 
 LINK_TTL = 3600.0
 
@@ -55,17 +55,24 @@ async def upload(req: Request) -> Response:
     if not isinstance(file, tuple):
         raise error_msg(400, "file invalid.")
     filename, content = file
-    parent = str(form.get("parent_dir") or f"/asset/{base.uuid}")
+    parent = form.get("parent_dir")
     prefix = f"/asset/{base.uuid}"
+    if not isinstance(parent, str) or not parent:
+        # seafile's upload needs parent_dir (the link's parent_path); inferred error text
+        raise HTTPError.json(400, {"error": "Invalid URL.\n"})
     if not parent.startswith(prefix):
-        raise error_msg(400, "parent_dir invalid.")
+        raise HTTPError.json(400, {"error": "Parent dir doesn't exist.\n"})
     rel = str(form.get("relative_path") or "").strip("/")
     folder = (parent[len(prefix) :].rstrip("/") + ("/" + rel if rel else "")) or ""
     replace = str(form.get("replace", "0")) in ("1", "true", "True")
     with emu.state.lock:
         name = filename if replace else _unique(base.assets, folder, filename)
         base.assets[f"{folder}/{name}"] = content
-    return json_response([{"name": name, "id": secrets.token_hex(20), "size": len(content)}])
+    file_id = secrets.token_hex(20)
+    if req.query.get("ret-json") not in ("1", "true"):
+        # without ret-json seafile answers the new file ids as tab-separated text
+        return Response(200, file_id.encode(), b"text/plain; charset=utf-8")
+    return json_response([{"name": name, "id": file_id, "size": len(content)}])
 
 
 def _asset_path(req: Request) -> str:

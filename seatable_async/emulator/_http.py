@@ -69,6 +69,7 @@ class Request:
         "_body",
         "_receive",
         "emu",
+        "family",
         "headers",
         "method",
         "params",
@@ -83,6 +84,7 @@ class Request:
         self._receive = receive
         self.method: str = scope["method"]
         self.path = path
+        self.family = ""
         self.params: dict[str, str] = {}
         self.headers: dict[str, str] = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
@@ -114,22 +116,27 @@ class Request:
             self._body = b"".join(chunks)
         return self._body
 
+    def error(self, status: int, msg: str) -> HTTPError:
+        """An error in the body family of this route (gateway ``error_message``, else
+        ``error_msg``)."""
+        return error_message(status, msg) if self.family == "gateway" else error_msg(status, msg)
+
     async def json(self, *, required: bool = True) -> Any:
-        """The JSON body; 400 ``{"error_msg": "params invalid"}`` style error when malformed."""
+        """The JSON body; a 400 in the route's error family when empty or malformed."""
         raw = await self.body()
         if not raw.strip():
             if required:
-                raise error_msg(400, "request body is empty.")
+                raise self.error(400, "request body is empty.")
             return None
         try:
             return json.loads(raw)
         except ValueError:
-            raise error_msg(400, "request body is not valid JSON.") from None
+            raise self.error(400, "request body is not valid JSON.") from None
 
     async def json_object(self) -> dict[str, Any]:
         data = await self.json()
         if not isinstance(data, dict):
-            raise error_msg(400, "request body must be a JSON object.")
+            raise self.error(400, "request body must be a JSON object.")
         return data
 
     async def form(self) -> dict[str, Any]:
@@ -196,31 +203,88 @@ class Route:
     handler: Handler
 
 
+#: Route families served by dtable-web (Django with ``APPEND_SLASH``): a path missing its
+#: trailing slash is answered 301 to the path with the slash, whatever the method (Django's
+#: ``CommonMiddleware`` in production; only DEBUG raises for POST instead).
+DJANGO_FAMILIES = frozenset({"public", "account", "token", "api"})
+
+NOT_FOUND_PAGE = (
+    b'<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
+    b"  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    b"</body>\n</html>\n"
+)
+
+
+def not_found() -> Response:
+    """What an unknown path gets: an HTML page, not JSON."""
+    return Response(404, NOT_FOUND_PAGE, b"text/html; charset=utf-8")
+
+
+def slash_redirect(location: str) -> Response:
+    """Django's ``HttpResponsePermanentRedirect`` to the path with its trailing slash."""
+    return Response(301, b"", b"text/html; charset=utf-8", [(b"location", location.encode())])
+
+
 class Router:
-    """Matches decoded path segments; ``%2F`` inside a segment stays inside that segment."""
+    """Matches path segments exactly: trailing slashes and empty segments count (``//`` and a
+    missing ``/`` do not match); ``%2F`` inside a segment stays inside that segment."""
+
+    _CACHE_MAX = 4096
 
     def __init__(self) -> None:
         self._by_len: dict[int, list[Route]] = {}
+        # paths repeat (same base, same route): remember recent answers of `match`
+        self._cache: dict[tuple[bytes, str], tuple[Route | None, dict[str, str], bool]] = {}
 
     def add(self, name: str, methods: str, path: str, family: str, handler: Handler) -> None:
-        pattern = tuple(s for s in path.strip("/").split("/") if s)
+        pattern = tuple(path.split("/")[1:])
         route = Route(name, frozenset(methods.split()), pattern, family, handler)
         self._by_len.setdefault(len(pattern), []).append(route)
+        self._cache.clear()
 
-    def match(self, raw_path: bytes, method: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, params, path_known): the first route matching path and method."""
-        text = raw_path.decode("latin-1")
-        segments = [unquote(s) for s in text.strip("/").split("/") if s]
+    @staticmethod
+    def _capture(route: Route, segments: list[str]) -> dict[str, str] | None:
+        captured: dict[str, str] = {}
+        for pat, seg in zip(route.pattern, segments, strict=True):
+            if pat[:1] == "{":
+                if not seg:
+                    return None
+                captured[pat[1:-1]] = seg
+            elif pat != seg:
+                return None
+        return captured
+
+    def _find(self, segments: list[str], method: str) -> tuple[Route | None, dict[str, str], bool]:
         path_known = False
         for route in self._by_len.get(len(segments), ()):
-            captured: dict[str, str] = {}
-            for pat, seg in zip(route.pattern, segments, strict=False):
-                if pat[0] == "{":
-                    captured[pat[1:-1]] = seg
-                elif pat != seg:
-                    break
-            else:
+            captured = self._capture(route, segments)
+            if captured is not None:
                 if method in route.methods:
                     return route, captured, True
                 path_known = True
         return None, {}, path_known
+
+    def match(self, raw_path: bytes, method: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, params, path_known): the first route matching path and method."""
+        key = (raw_path, method)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit[0], dict(hit[1]), hit[2]
+        text = raw_path.decode("latin-1")
+        segments = [unquote(s) for s in text.split("/")[1:]]
+        found = self._find(segments, method)
+        if len(self._cache) >= self._CACHE_MAX:
+            self._cache.clear()
+        self._cache[key] = found
+        return found[0], dict(found[1]), found[2]
+
+    def needs_slash(self, raw_path: bytes) -> bool:
+        """Whether the path plus ``/`` is a dtable-web route (Django would redirect)."""
+        text = raw_path.decode("latin-1")
+        if text.endswith("/"):
+            return False
+        segments = [unquote(s) for s in text.split("/")[1:]] + [""]
+        return any(
+            route.family in DJANGO_FAMILIES and self._capture(route, segments) is not None
+            for route in self._by_len.get(len(segments), ())
+        )

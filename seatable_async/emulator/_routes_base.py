@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._auth import base_access
+from ._cells import SYSTEM_VIEW, CellCodec
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._sql import SqlError, run_sql
 from ._state import Base, Table
@@ -48,33 +49,44 @@ def _check_view(family: str, view: str | None) -> None:
         raise _err(family, 404, "view not found")
 
 
-def gateway_row(table: Table, row: dict[str, Any], convert_keys: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "_id": row["_id"],
-        "_ctime": row["_ctime"],
-        "_mtime": row["_mtime"],
-        "_creator": row["_creator"],
-        "_last_modifier": row["_last_modifier"],
-        "_archived": False,
-        "_locked": None,
-        "_locked_by": None,
-    }
-    for col in table.columns:
-        out[col.name if convert_keys else col.key] = row.get(col.name)
+_GATEWAY_SYSTEM = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
+
+
+def gateway_rows(
+    codec: CellCodec, table: Table, rows: list[dict[str, Any]], convert_keys: bool
+) -> list[dict[str, Any]]:
+    """Rows as the gateway answers them: system fields, then every column (unset = null),
+    dates with the zone's offset, keyed by column key unless ``convert_keys`` (5.0/6.x
+    ``test_listRows[listRows]`` snapshots)."""
+    plan = [
+        (
+            col.name if convert_keys else col.key,
+            SYSTEM_VIEW.get(col.type, col.name),
+            codec.shower(col),
+        )
+        for col in table.columns
+    ]
+    out = []
+    for row in rows:
+        shown = {k: row[k] for k in _GATEWAY_SYSTEM}
+        locked = row["_locked"]
+        shown["_locked"] = None if locked is None else bool(locked)
+        shown["_locked_by"] = row["_locked_by"]
+        for key, source, show in plan:
+            value = row[source]
+            shown[key] = show(value) if show is not None else value
+        out.append(shown)
     return out
 
 
 def legacy_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "_id": row["_id"],
-        "_ctime": row["_ctime"],
-        "_mtime": row["_mtime"],
-        "_creator": row["_creator"],
-        "_last_modifier": row["_last_modifier"],
-    }
+    """A row as the old dtable-server answers it: ``_id``, ``_ctime``, ``_mtime`` and the set
+    cells keyed by name, values as stored (dates ``2030-06-20`` / ``2030-06-20 23:55``); no
+    ``_creator``/``_last_modifier`` (5.0 ``test_listRows[listRowsDeprecated]`` snapshot)."""
+    out = {"_id": row["_id"], "_ctime": row["_ctime"], "_mtime": row["_mtime"]}
     for col in table.columns:
-        value = row.get(col.name)
-        if value is not None:
+        value = row[SYSTEM_VIEW.get(col.type, col.name)]
+        if value is not None and col.type not in ("formula", "link-formula", "button"):
             out[col.name] = value
     return out
 
@@ -139,17 +151,24 @@ async def list_rows(req: Request, family: str) -> Response:
     base, _ = base_access(req, family, req.params["uuid"], write=False)
     q = req.query
     table = _table(family, base, q.get("table_name"), q.get("table_id"))
-    _check_view(family, q.get("view_name"))
+    _check_view(family, q.get("view_name") or q.get("view_id"))
     start = _int(family, q.get("start"), 0, "start")
     limit = min(_int(family, q.get("limit"), MAX_LIST, "limit"), MAX_LIST)
     order_by = q.get("order_by") if family == "legacy" else None  # the gateway dropped it (4.4)
     descending = q.get("direction", "asc").lower() == "desc"
-    rows = req.emu.state.select_rows(
-        base, table, start, limit, order_by=order_by, descending=descending
+    state = req.emu.state
+    rows = state.select_rows(
+        base,
+        table,
+        start,
+        limit,
+        order_by=order_by,
+        descending=descending,
+        archived=family == "gateway",  # the old dtable-server does not see big-data rows
     )
     if family == "gateway":
         convert = q.get("convert_keys", "false") in _TRUE
-        return json_response({"rows": [gateway_row(table, r, convert) for r in rows]})
+        return json_response({"rows": gateway_rows(state.codec, table, rows, convert)})
     return json_response({"rows": [legacy_row(table, r) for r in rows]})
 
 
@@ -163,7 +182,8 @@ async def get_row(req: Request, family: str) -> Response:
     if not rows:
         raise _err(family, 404, "row _id not exits" if family == "gateway" else "row not found")
     if family == "gateway":
-        return json_response(gateway_row(table, rows[0], q.get("convert_keys", "") in _TRUE))
+        convert = q.get("convert_keys", "") in _TRUE
+        return json_response(gateway_rows(req.emu.state.codec, table, rows, convert)[0])
     return json_response(legacy_row(table, rows[0]))
 
 
@@ -232,8 +252,8 @@ async def delete_rows(req: Request, family: str) -> Response:
     ids = _rows_list(family, data, "row_ids", MAX_DELETE)
     if not all(isinstance(i, str) for i in ids):
         raise _err(family, 400, "row_ids invalid.")
-    count = req.emu.state.delete_rows(base, table, ids)
-    return json_response({"success": True, "deleted_rows": count})
+    req.emu.state.delete_rows(base, table, ids)
+    return json_response({"success": True})  # no row count (v5.0/6.1 spec)
 
 
 async def delete_row(req: Request, family: str) -> Response:
@@ -243,8 +263,8 @@ async def delete_row(req: Request, family: str) -> Response:
     row_id = data.get("row_id")
     if not isinstance(row_id, str):
         raise _err(family, 400, "params invalid")
-    count = req.emu.state.delete_rows(base, table, [row_id])
-    return json_response({"success": True, "deleted_rows": count})
+    req.emu.state.delete_rows(base, table, [row_id])
+    return json_response({"success": True})
 
 
 def _is_write_sql(sql: Any) -> bool:
@@ -257,11 +277,11 @@ async def sql(req: Request, family: str) -> Response:
         return _redirect(req, "sql")
     data = await req.json_object()
     statement = data.get("sql")
-    base, _ = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
+    base, claims = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
     params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
-        result = run_sql(req.emu.state, base, statement, params, convert)
+        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims))
     except SqlError as exc:
         if family == "gateway":
             raise error_message(400, str(exc)) from None
@@ -293,7 +313,9 @@ def register(router: Router, version: tuple[int, int]) -> None:
         add(
             "gateway.rows.get", "GET", f"{g}/rows/{{row_id}}/", "gateway", _bind(get_row, "gateway")
         )
+        # v5.0 spec and the official SDK: /sql; 6.1 spec and the 6.x tests: /sql/
         add("gateway.sql", "POST", f"{g}/sql", "gateway", _bind(sql, "gateway"))
+        add("gateway.sql", "POST", f"{g}/sql/", "gateway", _bind(sql, "gateway"))
     if version < (6, 0):
         s = "/dtable-server/api/v1/dtables/{uuid}"
         add("legacy.metadata", "GET", f"{s}/metadata/", "legacy", _bind(metadata, "legacy"))

@@ -10,6 +10,13 @@ from ._routes_account import base_in_workspace
 from ._state import ApiToken, Base, User, new_token
 
 
+def _quota_permission(base: Base, permission: str) -> str:
+    """An ``rw`` Base-Token comes out ``r`` while the workspace is over its asset quota or row
+    limit (dtable-web code: ``permission if check_quota_and_row_limit_by_workspace(...)
+    else PERMISSION_READ``, reference §4.1)."""
+    return "r" if base.quota_exceeded else permission
+
+
 def _require_owner(user: User, base: Base) -> None:
     if base.owner != user.email and user.role != "system_admin":
         raise error_msg(403, PERMISSION_DENIED)
@@ -22,7 +29,9 @@ async def api_tokens(req: Request) -> Response:
     state = req.emu.state
     if req.method == "GET":
         with state.lock:
-            tokens = [t.as_dict() for t in state.api_tokens.values() if t.base_uuid == base.uuid]
+            tokens = [
+                state.token_dict(t) for t in state.api_tokens.values() if t.base_uuid == base.uuid
+            ]
         return json_response({"api_tokens": tokens})
     data = await req.data()
     app_name = data.get("app_name")
@@ -39,7 +48,7 @@ async def api_tokens(req: Request) -> Response:
         now = req.emu.now()
         token = ApiToken(new_token(), base.uuid, app_name, str(permission), user.email, now, now)
         state.api_tokens[token.token] = token
-    return json_response(token.as_dict(), 201)
+    return json_response(state.token_dict(token), 201)
 
 
 def _find_token(req: Request, base: Base) -> ApiToken:
@@ -68,7 +77,7 @@ async def api_token_detail(req: Request) -> Response:
         if token.permission == permission:
             raise error_msg(400, f"api token already has {permission} permission.")
         token.permission = str(permission)
-    return json_response(token.as_dict())
+    return json_response(state.token_dict(token))
 
 
 async def temp_api_token(req: Request) -> Response:
@@ -83,7 +92,9 @@ async def app_access_token(req: Request) -> Response:
     emu = req.emu
     access = api_access(req)
     base = access.base
-    token = emu.mint_base_token(base, access.permission, access.app_name, access.username)
+    token = emu.mint_base_token(
+        base, _quota_permission(base, access.permission), access.app_name, access.username
+    )
     url = req.base_url
     body: dict[str, Any]
     if emu.version_tuple >= (6, 0):
@@ -129,8 +140,11 @@ async def account_access_token(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    token = req.emu.mint_base_token(base, "rw", "", user.email)
+    token = req.emu.mint_base_token(base, _quota_permission(base, "rw"), "", user.email)
     req.emu.stats.count("token_requests", "account")
+    if req.emu.version_tuple >= (6, 0):
+        # 6.0.10/6.1 answer only these two of the compared fields (ISSUES #25)
+        return json_response({"access_token": token, "dtable_uuid": base.uuid})
     return json_response(_access_token_body(req, base, token))
 
 

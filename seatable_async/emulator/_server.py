@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,9 +18,28 @@ if TYPE_CHECKING:
     from ._emulator import Emulator
 
 
+class _CutStream(httpx.AsyncByteStream):
+    """A body that stops early: what a client reads when the server closes mid-body."""
+
+    def __init__(self, part: bytes, expected: int, request: httpx.Request) -> None:
+        self._part = part
+        self._expected = expected
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._part:
+            yield self._part
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body "
+            f"(received {len(self._part)} bytes, expected {self._expected})",
+            request=self._request,
+        )
+
+
 class EmulatorTransport(httpx.AsyncBaseTransport):
     """``httpx.ASGITransport`` into the emulator; injected connection faults become
-    ``httpx.ReadError`` (reset) / ``httpx.RemoteProtocolError`` (lost)."""
+    ``httpx.ReadError`` (reset) / ``httpx.RemoteProtocolError`` (lost, and truncated bodies
+    while the body is read)."""
 
     def __init__(self, emu: Emulator) -> None:
         self._inner = httpx.ASGITransport(app=emu.app)
@@ -29,6 +48,14 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
         try:
             return await self._inner.handle_async_request(request)
         except ConnectionDropped as exc:
+            if exc.kind == "truncated":
+                length = dict(exc.headers).get(b"content-length", b"0")
+                return httpx.Response(
+                    exc.status,
+                    headers=exc.headers,
+                    stream=_CutStream(exc.body, int(length), request),
+                    request=request,
+                )
             if exc.kind == "reset":
                 raise httpx.ReadError("Connection reset by peer", request=request) from None
             raise httpx.RemoteProtocolError(

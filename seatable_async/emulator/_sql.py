@@ -1,26 +1,45 @@
-"""SQL on a base, answered by SQLite (tables and columns carry the SeaTable names)."""
+"""SQL on a base: SeaTable's dialect (see ``_sql_lex``) answered by SQLite.
+
+SELECT runs translated; UPDATE and DELETE select the matching row ids and then write through
+the row store (so values are normalised and ``_mtime``/``_last_modifier`` kept like any
+write); INSERT needs big-data storage and lands there as archived rows (api.seatable.com
+``querysql``: "INSERT only works with bases that have big data storage enabled"; without it
+6.1.8 answers 400 ``base … not found: insert on non-existent base``, ISSUES #32).
+"""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from typing import Any
 
-from ._state import SYSTEM_TYPES, Base, State
+from ._cells import READ_ONLY
+from ._records import SYSTEM_TYPES, Base, Column
+from ._sql_lex import MAX_LIMIT, SqlError, Statement
+from ._sql_parse import constant_value, translate
+from ._state import State
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 10_000
+#: Columns SQL cannot write (developer docs ``sql/limitations`` "Column writability").
+SQL_READ_ONLY = READ_ONLY | {"image", "file", "geolocation", "auto-number", "digital-sign"}
 
-_STRINGS = re.compile(r"'(?:[^']|'')*'")
-_LIMIT = re.compile(r"\blimit\b", re.IGNORECASE)
-_FROM = re.compile(
-    r"\b(?:from|into|update)\s+(`[^`]+`|\"[^\"]+\"|\[[^\]]+\]|[^\s,;()]+)", re.IGNORECASE
-)
-_KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+__all__ = ["SqlError", "run_sql"]
 
 
-class SqlError(Exception):
-    """An SQL error; the message is what the server reports in ``error_message``."""
+def _writable(col: Column) -> Column:
+    if col.type in SQL_READ_ONLY:
+        raise SqlError(f"column {col.name} of type {col.type} cannot be written by SQL")
+    return col
+
+
+def _write_answer() -> dict[str, Any]:
+    # A write answers without metadata (recorded: tests/test_sql_functions.py bypasses its
+    # response check because writes answer "metadata": null); results likewise empty.
+    return {
+        "success": True,
+        "error_message": "",
+        "is_join_stmt": False,
+        "metadata": None,
+        "results": None,
+    }
 
 
 def run_sql(
@@ -29,6 +48,7 @@ def run_sql(
     sql: Any,
     parameters: Any,
     convert_keys: bool,
+    who: str = "",
 ) -> dict[str, Any]:
     """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with."""
     if not isinstance(sql, str) or not sql.strip():
@@ -37,59 +57,91 @@ def run_sql(
         parameters = []
     if not isinstance(parameters, list) or any(isinstance(p, (list, dict)) for p in parameters):
         raise SqlError("parameters invalid")
-    text = sql.strip().rstrip(";")
-    kind = text.split(None, 1)[0].upper()
-    if kind not in _KINDS:
-        raise SqlError(f"unsupported SQL statement: {kind}")
-    stripped = _STRINGS.sub("''", text)
-    match = _FROM.search(stripped)
-    table = None
-    if match:
-        tname = match.group(1)
-        if tname[0] in '`"[':
-            tname = tname[1:-1]
-        table = base.table(tname)
+    stmt = translate(sql.strip(), base)
+    params = list(parameters)
+    store = state.store
+    if stmt.kind == "INSERT":
+        if not base.big_data:
+            raise SqlError(f"base {base.uuid} not found: insert on non-existent base")
+        cols = [_writable(c) for c in stmt.columns]
+        rows = [
+            {c.name: constant_value(t, params) for c, t in zip(cols, row, strict=True)}
+            for row in stmt.values
+        ]
+        store.insert_rows(base, stmt.tables[0], rows, who, archived=True)
+        return _write_answer()
+    if stmt.kind == "UPDATE":
+        values = {_writable(c).name: constant_value(t, params) for c, t in stmt.sets}
+        ids = _matching_ids(state, base, stmt, params)
+        store.update_rows(base, stmt.tables[0], [(i, values) for i in ids], who)
+        return _write_answer()
+    if stmt.kind == "DELETE":
+        store.delete_rows(base, stmt.tables[0], _matching_ids(state, base, stmt, params))
+        return _write_answer()
+    return _select(state, base, stmt, params, convert_keys)
+
+
+def _execute(state: State, base: Base, sql: str, params: list[Any]) -> sqlite3.Cursor:
     try:
         with state.lock:
-            cur = base.conn.execute(text, parameters)
-            if kind != "SELECT":
-                count = cur.rowcount
-                base.version += 1
-                return {
-                    "success": True,
-                    "error_message": "",
-                    "is_join_stmt": False,
-                    "metadata": [],
-                    "results": [],
-                    "affected_rows": count,
-                }
-            limit = MAX_LIMIT if _LIMIT.search(stripped) else DEFAULT_LIMIT
-            fetched = cur.fetchmany(limit)
-            names = [d[0] for d in cur.description or ()]
+            return base.conn.execute(sql, params)
     except (sqlite3.Error, OverflowError, ValueError) as exc:
         raise SqlError(str(exc)) from None
-    columns = [table.by_name.get(n) if table is not None else None for n in names]
+
+
+def _matching_ids(state: State, base: Base, stmt: Statement, params: list[Any]) -> list[str]:
+    with state.lock:
+        return [r[0] for r in _execute(state, base, stmt.sql, params).fetchall()]
+
+
+def _select(
+    state: State, base: Base, stmt: Statement, params: list[Any], convert_keys: bool
+) -> dict[str, Any]:
+    with state.lock:
+        cur = _execute(state, base, stmt.sql, params)
+        try:
+            fetched = cur.fetchmany(MAX_LIMIT)
+        except (sqlite3.Error, OverflowError, ValueError) as exc:
+            raise SqlError(str(exc)) from None
+        names = [d[0] for d in cur.description or ()]
+    join = len(stmt.tables) > 1
+    store = state.store
     metadata: list[dict[str, Any]] = []
-    keys: list[str] = []
-    for name, col in zip(names, columns, strict=False):
+    plan: list[tuple[str, Any]] = []
+    for name in names:
+        col = None if name in stmt.expressions else _resolve(stmt, name)
         if col is not None:
             metadata.append({"key": col.key, "name": col.name, "type": col.type, "data": col.data})
-            keys.append(col.name if convert_keys else col.key)
+            # JOIN results stay keyed by column key even with convert_keys (ISSUES #33)
+            key = col.name if convert_keys and not join else col.key
+            plan.append((key, lambda v, c=col: store.show(c, v) if v is not None else None))
+        elif name in SYSTEM_TYPES:
+            ctype = SYSTEM_TYPES[name]
+            metadata.append({"key": name, "name": name, "type": ctype, "data": None})
+            boolean = ctype == "checkbox"
+            plan.append((name, (lambda v: None if v is None else bool(v)) if boolean else None))
         else:
-            metadata.append(
-                {"key": name, "name": name, "type": SYSTEM_TYPES.get(name, "text"), "data": None}
-            )
-            keys.append(name)
+            metadata.append({"key": name, "name": name, "type": "text", "data": None})
+            boolean = stmt.expressions.get(name, False)
+            plan.append((name, (lambda v: None if v is None else bool(v)) if boolean else None))
     results = []
     for rec in fetched:
         row: dict[str, Any] = {}
-        for key, col, value in zip(keys, columns, rec, strict=False):
-            row[key] = state.decode_value(col, value) if col is not None else value
+        for (key, show), value in zip(plan, rec, strict=True):
+            row[key] = show(value) if show is not None else value
         results.append(row)
     return {
         "success": True,
         "error_message": "",
-        "is_join_stmt": " join " in stripped.lower(),
+        "is_join_stmt": join,
         "metadata": metadata,
         "results": results,
     }
+
+
+def _resolve(stmt: Statement, name: str) -> Column | None:
+    for table in stmt.tables:
+        col = table.by_name.get(name)
+        if col is not None:
+            return col
+    return None

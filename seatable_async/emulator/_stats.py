@@ -15,7 +15,8 @@ class EmulatorStats:
     ``token_requests`` by Base-Token flow (``"api"``, ``"account"``, ``"external"``, ``"temp"``;
     successful mints), ``statuses`` by status code, ``schemes`` by Authorization scheme
     (``"token"``/``"bearer"``/other), ``faults`` by injected kind, plus ``rejected_tokens``
-    (Base-Tokens refused: expired/invalid/wrong base) and ``rate_limited`` (429 from limiter).
+    (Base-Tokens refused: expired/invalid/wrong base) and ``rate_limited`` (429 from limiter),
+    ``late_writes`` (writes of late-commit faults that have landed).
     """
 
     requests: Counter[str] = field(factory=Counter)
@@ -26,6 +27,7 @@ class EmulatorStats:
     rejected_tokens: int = 0
     rate_limited: int = 0
     rows_written: int = 0
+    late_writes: int = 0
     _lock: threading.Lock = field(factory=threading.Lock, repr=False, eq=False)
 
     @property
@@ -42,6 +44,7 @@ class EmulatorStats:
             self.rejected_tokens = 0
             self.rate_limited = 0
             self.rows_written = 0
+            self.late_writes = 0
 
     def count(self, counter: str, key: Any, n: int = 1) -> None:
         with self._lock:
@@ -63,5 +66,6 @@ class EmulatorStats:
                 "rejected_tokens": self.rejected_tokens,
                 "rate_limited": self.rate_limited,
                 "rows_written": self.rows_written,
+                "late_writes": self.late_writes,
                 "total_requests": sum(self.requests.values()),
             }

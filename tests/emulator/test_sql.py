@@ -54,8 +54,14 @@ async def test_gateway_sql() -> None:
         assert len(body["results"]) == 140  # type: ignore[arg-type]
         body = await q("UPDATE Table1 SET Age = 0 WHERE Name = 'n1'")
         assert body["success"] is True
+        r = await c.post(
+            gw(s, "sql"), headers=h, json={"sql": "INSERT INTO Table1 (Name, Age) VALUES ('x', 1)"}
+        )
+        assert r.status_code == 400  # no big-data storage (ISSUES #32)
+        s.base.big_data = True
         body = await q("INSERT INTO Table1 (Name, Age) VALUES ('sql', 1)")
         assert body["success"] is True
+        assert body["metadata"] is None
         r = await c.post(gw(s, "sql/"), headers=h, json={"sql": "SELECT * FROM nonexistent_table"})
         assert (r.status_code, r.json()) == (
             400,

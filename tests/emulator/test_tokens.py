@@ -106,11 +106,12 @@ async def test_jwt_claims_and_exp() -> None:
         token = await base_token(c, s.api_token)
     claims = jwt.decode(token, options={"verify_signature": False})
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
-    assert set(claims) >= {"exp", "iat", "dtable_uuid", "permission", "app_name", "username"}
+    # exactly the claims of the spec's example token, no iat (authentication.yaml, audit D5)
+    assert list(claims) == ["exp", "dtable_uuid", "username", "permission", "app_name"]
     assert claims["dtable_uuid"] == s.base.uuid
     assert claims["permission"] == "rw"
     assert isinstance(claims["exp"], int)
-    assert claims["exp"] - claims["iat"] == 3 * 86400
+    assert 0 <= s.emu.now() + 3 * 86400 - claims["exp"] < 1
     s.emu.token_ttl = 5
     async with client(s.emu) as c:
         short = jwt.decode(await base_token(c, s.api_token), options={"verify_signature": False})
@@ -128,14 +129,17 @@ async def test_account_access_token_and_temp_token() -> None:
                 f"/api/v2.1/workspace/{s.base.workspace_id}/dtable/Demo/access-token/", headers=h
             )
             body = r.json()
-            assert set(body) == {
-                "access_token",
-                "dtable_uuid",
-                "dtable_server",
-                "dtable_socket",
-                "dtable_db",
-            }
-            assert body["dtable_server"].endswith(server)
+            if version == "6.0":  # ISSUES #25: only these two of the compared fields
+                assert set(body) == {"access_token", "dtable_uuid"}
+            else:
+                assert set(body) == {
+                    "access_token",
+                    "dtable_uuid",
+                    "dtable_server",
+                    "dtable_socket",
+                    "dtable_db",
+                }
+                assert body["dtable_server"].endswith(server)
             r = await c.get(
                 f"/api/v2.1/workspace/{s.base.workspace_id}/dtable/Demo/temp-api-token/", headers=h
             )
