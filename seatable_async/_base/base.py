@@ -120,6 +120,7 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         on_progress: Callable[[ImportProgress], Awaitable[None] | None] | None = None,
         raise_on_failure: bool = True,
         skip_existing: bool = False,
+        settle: float = 10.0,
     ) -> ImportReport:
         """Stream any number of rows into ``table`` with bounded memory; account for each one.
 
@@ -136,6 +137,9 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
                 not inserted.
             skip_existing: with ``key``, send only rows whose key is not in the table yet
                 (one SQL query per batch) — to resume an interrupted import exactly once.
+            settle: with ``key``, seconds an ambiguous batch waits before its keys are
+                checked, so a write the server applies after answering 502/504 is found
+                rather than sent twice (see `seatable_async.bulk`).
 
         Returns:
             ``ImportReport``: inserted (with ids), failed and maybe-applied rows.
@@ -153,5 +157,6 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
             on_progress=on_progress,
             raise_on_failure=raise_on_failure,
             skip_existing=skip_existing,
+            settle=settle,
         )
         return await ImportJob(self, table, source, options).run()

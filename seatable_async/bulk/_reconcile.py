@@ -119,6 +119,7 @@ class Reconciler:
                 reason = f"not inserted after {rounds - 1} reconciliation rounds; last: {last}"
                 ledger.fail(number, [i for i, _ in missing], SeaTableError(reason))
                 return None
+            self._last_resend = anyio.current_time()
             try:
                 ids = await self._base.append_rows(self._table, [row for _, row in missing])
             except SeaTableError as exc:
@@ -130,7 +131,6 @@ class Reconciler:
                 pending, last = [(i, r) for i, r in missing if i in left], exc
                 await anyio.sleep(self._settle)
                 continue
-            self._last_resend = anyio.current_time()
             for (index, row), row_id in zip(missing, ids, strict=True):
                 ledger.set_inserted(index, row_id)
                 if first is not None:
@@ -167,7 +167,9 @@ class Reconciler:
 
         A copy is a row holding a reconciled key that is neither the row in the report nor one
         that was there at the first check: a write that landed after it was re-sent. The sweep
-        runs at least ``settle`` seconds after the last re-send.
+        runs ``settle`` seconds after the last re-send was sent, so it sees every write that
+        lands within ``settle`` seconds of being sent; a write slower than that can land after
+        the sweep (raise ``settle`` if your server's proxies give up on writes that long).
 
         Returns:
             The ids of the deleted rows.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 from typing import TYPE_CHECKING
 
@@ -209,7 +210,10 @@ class EmulatorApp:
         self, response: Response, extra: list[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
         self.emu.stats.count("statuses", response.status)
-        headers = [(b"content-length", str(len(response.body)).encode())]
+        # Every answer is dated by the server's clock, as nginx in front of SeaTable does; a
+        # client dates a Base-Token's exp by it (the token carries no iat).
+        date = email.utils.formatdate(self.emu.now(), usegmt=True).encode()
+        headers = [(b"content-length", str(len(response.body)).encode()), (b"date", date)]
         if response.content_type is not None:
             headers.append((b"content-type", response.content_type))
         return headers + response.headers + extra

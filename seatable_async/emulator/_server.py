@@ -112,6 +112,7 @@ def make_server(emu: Emulator, log_level: str = "warning") -> Any:
         access_log=False,
         lifespan="off",
         ws="none",
+        date_header=False,  # the app dates every answer by the emulator's clock
     )
     return uvicorn.Server(config)
 

@@ -31,8 +31,13 @@ class SqlError(Exception):
     """An SQL error; the message is what the server reports in ``error_message``."""
 
 
+# String literals read as MySQL reads them (inferred: SeaTable's SQL docs give LIMIT "in MySQL
+# format" and quote strings both ways): a doubled quote or a backslash escapes.
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+_ESCAPE = {q: re.compile(r"\\(.)|" + q + q, re.DOTALL) for q in "'\""}
 _TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<str>'(?:[^']|'')*')|(?P<dstr>\"(?:[^\"]|\"\")*\")|(?P<ident>`(?:[^`]|``)*`)"
+    r"(?P<ws>\s+)|(?P<str>'(?:[^'\\]|\\.|'')*')|(?P<dstr>\"(?:[^\"\\]|\\.|\"\")*\")"
+    r"|(?P<ident>`(?:[^`]|``)*`)"
     r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<word>[A-Za-z_\u00c0-\uffff][\w]*)"
     r"|(?P<param>\?)|(?P<op><>|!=|<=|>=|==|\|\||[-+*/%=<>(),.;])"
 )
@@ -89,6 +94,24 @@ def tokenize(sql: str) -> list[Tok]:
     if any(t.text == ";" for t in out):
         raise SqlError("only one statement is allowed")
     return out
+
+
+def string_value(tok: Tok) -> str:
+    """The text of a string literal token, unescaped."""
+
+    quote = tok.text[0]
+
+    def unescape(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return _ESCAPES.get(m.group(1), m.group(1))
+        return quote
+
+    return _ESCAPE[quote].sub(unescape, tok.text[1:-1])
+
+
+def sqlite_string(tok: Tok) -> str:
+    """A string literal token as an SQLite literal (single quotes, no backslash escapes)."""
+    return "'" + string_value(tok).replace("'", "''") + "'"
 
 
 def ident_name(tok: Tok) -> str:
@@ -198,8 +221,8 @@ class Translator:
         i = start
         while i < end:
             t = toks[i]
-            if t.kind == "dstr":
-                out.append("'" + t.text[1:-1].replace('""', '"').replace("'", "''") + "'")
+            if t.kind in ("str", "dstr"):
+                out.append(sqlite_string(t))
             elif self.is_call(i):
                 name = t.text.lower()
                 if name in AGGREGATES:

@@ -14,6 +14,7 @@ from ._sql_lex import (
     Translator,
     display,
     ident_name,
+    string_value,
     tokenize,
 )
 
@@ -190,8 +191,7 @@ def constant_value(tok: Tok, params: list[Any]) -> Any:
             raise SqlError("not enough parameters for the placeholders")
         return params.pop(0)
     if tok.kind in ("str", "dstr"):
-        quote = tok.text[0]
-        return tok.text[1:-1].replace(quote * 2, quote)
+        return string_value(tok)
     if tok.kind == "num":
         value = float(tok.text)
         return int(value) if value.is_integer() and "." not in tok.text else value

@@ -57,7 +57,7 @@ def token_answer(version: str, permission: str = "rw") -> dict[str, Any]:
             "dtable_socket": f"{SERVER}/",
             "dtable_db": f"{SERVER}/dtable-db/",
         }
-    elif version == "5.0":
+    elif version in ("4.4", "5.0"):
         body |= {
             "dtable_server": f"{SERVER}/dtable-server/",
             "dtable_socket": f"{SERVER}/",

@@ -19,7 +19,7 @@ from seatable_async.emulator import Emulator
 
 pytestmark = pytest.mark.anyio
 
-VERSIONS = ["4.0", "5.0", "6.0"]
+VERSIONS = ["4.0", "4.4", "5.0", "6.0"]
 URL = "http://127.0.0.1"
 
 

@@ -33,7 +33,7 @@ def setup(server: MockServer, stored_name: str = "report 1.pdf") -> None:
     server.on("POST", UPLOAD, [{"name": stored_name, "id": "b4356e30", "size": 5}])
 
 
-@pytest.mark.parametrize("version", ["4.0", "5.0", "6.0"])
+@pytest.mark.parametrize("version", ["4.0", "4.4", "5.0", "6.0"])
 async def test_upload_file(version: str) -> None:
     server = MockServer(version)
     setup(server)

@@ -105,6 +105,7 @@ async def test_exactly_once_under_seeded_faults_with_key(emu: Emulator) -> None:
             batch_size=250,
             concurrency=8,
             key="Email",
+            settle=0.0,  # no late commits in this fault mix (see test_exactly_once.py)
         )
         stats = client.stats
     _assert_accounts(report)

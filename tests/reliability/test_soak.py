@@ -129,8 +129,8 @@ class Soak:
         elif kind == "import":
             rows = [{"Key": f"i{b}-{n}-{j}", "Value": j, "Tag": "import"} for j in range(5)]
             report = await base.import_rows(
-                TABLE, rows, key="Key", batch_size=5, raise_on_failure=False
-            )
+                TABLE, rows, key="Key", batch_size=5, raise_on_failure=False, settle=0.0
+            )  # no late commits in the soak's fault mix: reconcile at once
             assert report.inserted_count + report.failed_count + report.maybe_applied_count == 5
             assert report.failed_count == 0, [f.error for f in report.failed]
             if report.maybe_applied_count:
