@@ -184,7 +184,7 @@ async def test_a_number_key_given_as_strings() -> None:
 
 async def test_repeated_keys_in_the_input_are_reported_not_merged() -> None:
     emu, info, token = _setup()
-    rows = _rows(300) + [{"Email": "user5@example.com", "Name": "again"}]
+    rows = [*_rows(300), {"Email": "user5@example.com", "Name": "again"}]
     async with _client(emu) as client:
         report = await client.base(token).import_rows(
             "T", rows, key="Email", batch_size=100, raise_on_failure=False
@@ -200,7 +200,7 @@ async def test_repeated_keys_in_the_input_are_reported_not_merged() -> None:
 async def test_key_columns_the_server_reshapes_are_refused_before_sending(column_type: str) -> None:
     emu, info, token = _setup(columns={"Email": "text", "K": column_type})
     async with _client(emu) as client:
-        with pytest.raises(sa.ConfigurationError, match="cannot|computes or reshapes"):
+        with pytest.raises(sa.ConfigurationError, match="computes or reshapes"):
             await client.base(token).import_rows("T", _rows(10), key="K")
     assert emu.rows(info, "T") == []
 
