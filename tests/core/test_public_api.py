@@ -40,6 +40,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         "http",
         "models",
         "bulk",
+        "cells",
         "files",
         "admin",
         "emulator",
