@@ -24,6 +24,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BulkImportError",
+    "CellValueError",
     "ClientClosedError",
     "ConfigurationError",
     "InsecureConnectionError",
@@ -315,3 +316,30 @@ def may_have_landed(error: BaseException) -> bool:
     if isinstance(error, TransportError):
         return error.sent
     return isinstance(error, ResponseFormatError) and (error.status is None or error.status < 300)
+
+
+class CellValueError(ConfigurationError):
+    """A cell value cannot be written to its column; raised before anything is sent.
+
+    Attributes:
+        row: the row's 0-based position in the input, or None for a single cell.
+        column: the column's name.
+        value_repr: a short ``repr`` of the offending value (truncated).
+    """
+
+    _MAX_VALUE = 60
+
+    def __init__(self, reason: str, *, row: int | None, column: str, value: object):
+        self.row = row
+        self.column = column
+        self.value_repr = _short(_safe_repr(value), self._MAX_VALUE)
+        where = f"row {row}, " if row is not None else ""
+        super().__init__(f"{where}column {column!r}: {reason} (value: {self.value_repr})")
+
+
+def _safe_repr(value: object) -> str:
+    # A hostile __repr__ must not replace the real error.
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"

@@ -28,6 +28,7 @@ PUBLIC = [
     "BudgetEvent",
     "BudgetStore",
     "BulkImportError",
+    "CellValueError",
     "Client",
     "ClientClosedError",
     "ClientStats",
