@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._dates import Zone
+from ._events import EventBus
 from ._faults import FaultInjector, Faults
 from ._jwt import TokenCodec
 from ._late import LateCommits
@@ -73,6 +74,7 @@ class Emulator:
         self._clock = clock or time.time
         self._offset = 0.0
         self.stats = EmulatorStats()
+        self.events = EventBus()
         self.late = LateCommits(self.now, lambda n: self.stats.add("late_writes", n))
         self.zone = Zone(timezone)
         self.state = State(self.now, db_path, self.zone)
