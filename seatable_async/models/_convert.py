@@ -9,9 +9,8 @@ A model is a frozen attrs class deriving from `JSONModel`; its fields say everyt
 * a JSON ``null`` counts as a missing key (so a default applies, or the field is reported
   missing).
 
-SeaTable writes some numbers as strings and some strings as numbers, so scalars are read
-leniently (``"42"`` is an int, ``42`` a str, ``"true"``/``1`` a bool); anything else that does not
-fit raises `ResponseFormatError` naming the model and the field (``account info: $.email:
+SeaTable writes some numbers as strings, so numbers and booleans are read leniently (``"42"`` is
+an int, ``"true"``/``1`` a bool); strings must be strings. Anything else that does not fit raises `ResponseFormatError` naming the model and the field (``account info: $.email:
 required field missing``). A model that needs its answer reshaped first registers a preparer
 with `prepare`.
 """
@@ -105,8 +104,6 @@ def _describe(model: type[Any]) -> str:
 def _str(value: Any, _: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
     raise TypeError(f"expected a string, got {type(value).__name__}")
 
 
