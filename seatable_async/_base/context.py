@@ -57,6 +57,7 @@ class BaseContext:
         self.credential = PooledCredential(session.pool, source)
         self.api_token = api_token
         self.read_only = read_only
+        self._route: tuple[int, Route] | None = None
 
     def peek(self) -> BaseToken | None:
         """The current Base-Token without fetching one."""
@@ -83,12 +84,18 @@ class BaseContext:
         return await self.route_for(token)
 
     async def route_for(self, token: BaseToken) -> Route:
-        return await resolve_route(
+        """The route of ``token`` (remembered per token generation: every call asks)."""
+        cached = self._route
+        if cached is not None and cached[0] == token.generation:
+            return cached[1]
+        route = await resolve_route(
             token,
             server_url=self.session.server_url,
             api_token_answer=isinstance(self.source, ApiTokenSource),
             server_version=self.session.server_version,
         )
+        self._route = (token.generation, route)
+        return route
 
     async def send(
         self,

@@ -59,16 +59,17 @@ class Attempts:
         return True
 
     def mark(self, exc: BaseException, cause: str, server_wait: float | None = None) -> None:
+        """``exc`` ends this attempt and may be retried: it counts as one attempt."""
         self.retryable, self.cause, self.server_wait = exc, cause, server_wait
+        self.counted += 1
 
     def should_retry(self, exc: BaseException) -> bool:
+        """Whether tenacity should try again after ``exc`` (no side effect on the counts, so
+        tenacity may ask more than once)."""
         if isinstance(exc, Replay):
             self.cause = exc.cause
             return True
-        if exc is not self.retryable:
-            return False
-        self.counted += 1
-        return True
+        return exc is self.retryable
 
     def wait(self, retry_state: tenacity.RetryCallState) -> float:
         if self.cause in FREE_REPLAYS:

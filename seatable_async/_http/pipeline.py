@@ -95,17 +95,28 @@ class Pipeline:
                 library error is wrapped, with the original as ``__cause__``).
         """
         state = Attempts(call, policy or self._policy, anyio.current_time())
-        retrying = tenacity.AsyncRetrying(
-            sleep=anyio.sleep,
-            retry=tenacity.retry_if_exception(state.should_retry),
-            wait=state.wait,
-            stop=state.stop,
-            reraise=True,
-            before_sleep=self._before_sleep(state),
-        )
         try:
+            # Most calls succeed at once: the first attempt runs before tenacity's loop is
+            # built (that costs more than a fast request). The deadline counts from above.
+            try:
+                return await self._attempt(call, state, 1)
+            except Exception as exc:
+                if not state.should_retry(exc):
+                    raise
+                first: Exception | None = exc
+            retrying = tenacity.AsyncRetrying(
+                sleep=anyio.sleep,
+                retry=tenacity.retry_if_exception(state.should_retry),
+                wait=state.wait,
+                stop=state.stop,
+                reraise=True,
+                before_sleep=self._before_sleep(state),
+            )
             async for attempt in retrying:
                 with attempt:
+                    if first is not None:
+                        failure, first = first, None
+                        raise failure  # tenacity takes it as attempt 1: wait, stop, log
                     return await self._attempt(call, state, attempt.retry_state.attempt_number)
         except SeaTableError:
             raise

@@ -50,6 +50,7 @@ class _Budget:
     in_flight: int = 0
     blocked_until: float = 0.0
     consecutive_429: int = 0
+    waiting: int = 0
     news: anyio.Event = attrs.field(factory=anyio.Event)
 
     def available(self) -> int | None:
@@ -59,9 +60,10 @@ class _Budget:
         return self.reported - self.in_flight
 
     def announce(self) -> None:
-        """Wake every task waiting for news about this budget."""
-        self.news.set()
-        self.news = anyio.Event()
+        """Wake every task waiting for news about this budget (if any waits)."""
+        if self.waiting:
+            self.news.set()
+            self.news = anyio.Event()
 
 
 class RateLimiter:
@@ -135,8 +137,12 @@ class RateLimiter:
             if give_up_at is not None and anyio.current_time() + (wait or 0.0) > give_up_at:
                 raise _spent(key, wait)
             # Wake on news (an answer, a 429, a new window) or when the known wait is over.
-            with anyio.move_on_after(wait if wait is not None else float("inf")):
-                await budget.news.wait()
+            budget.waiting += 1
+            try:
+                with anyio.move_on_after(wait if wait is not None else float("inf")):
+                    await budget.news.wait()
+            finally:
+                budget.waiting -= 1
 
     def _wait(self, budget: _Budget, now: float) -> float | None:
         """0 to send now, seconds to wait, or None to wait for news of a window."""

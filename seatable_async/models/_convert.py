@@ -9,10 +9,11 @@ A model is a frozen attrs class deriving from `JSONModel`; its fields say everyt
 * a JSON ``null`` counts as a missing key (so a default applies, or the field is reported
   missing).
 
-SeaTable writes some numbers as strings, so numbers and booleans are read leniently (``"42"`` is
-an int, ``"true"``/``1`` a bool); strings must be strings. Anything else that does not fit raises `ResponseFormatError` naming the model and the field (``account info: $.email:
-required field missing``). A model that needs its answer reshaped first registers a preparer
-with `prepare`.
+SeaTable writes some numbers as strings, so numbers and booleans are read leniently (``"42"``
+is an int, ``"true"``/``1`` a bool); strings must be strings. Anything else that does not fit
+raises `ResponseFormatError` naming the model and the field (``account info: $.email: required
+field missing``). A model that needs its answer reshaped first registers a preparer with
+`prepare`.
 """
 
 from __future__ import annotations
