@@ -77,7 +77,9 @@ def op_cells(
     return out
 
 
-def fetch_rows(emu: Emulator, base: Base, table: Table, ids: list[str]) -> dict[str, dict[str, Any]]:
+def fetch_rows(
+    emu: Emulator, base: Base, table: Table, ids: list[str]
+) -> dict[str, dict[str, Any]]:
     """The stored rows with ``ids`` (by column name, values loaded), by row id."""
     state = emu.state
     names = [*_ROW_SYSTEM, *(c.name for c in table.columns)]
@@ -160,6 +162,7 @@ class BroadcastingRows:
             ids, first = state.insert_rows(base, table, rows, creator, archived)
             stored = fetch_rows(self.emu, base, table, ids)
             datas = [{**_system(stored[i]), **op_cells(table, stored[i])} for i in ids]
+            op: dict[str, Any]
             if self.single:
                 op = {
                     "op_type": "insert_row",

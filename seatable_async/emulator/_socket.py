@@ -82,6 +82,7 @@ class SocketServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox: asyncio.Queue[tuple[str, Any, str, str | None]] | None = None
         self._drops: dict[asyncio.Event, str | None] = {}
+        self._pump_task: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
@@ -135,7 +136,7 @@ class SocketServer:
             return
         self._loop = loop
         self._outbox = asyncio.Queue()
-        loop.create_task(self._pump(self._outbox))
+        self._pump_task = loop.create_task(self._pump(self._outbox))
 
     # ---- connection events ---------------------------------------------------------------
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
