@@ -81,8 +81,10 @@ class SocketServer:
         self.members: dict[str, _Member] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox: asyncio.Queue[tuple[str, Any, str, str | None]] | None = None
-        self._drops: dict[asyncio.Event, str | None] = {}
+        # live websocket connections: their drop switch → (base uuid, set once they ended)
+        self._drops: dict[asyncio.Event, tuple[str | None, threading.Event]] = {}
         self._pump_task: asyncio.Task[None] | None = None
+        self._loop_thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
@@ -106,9 +108,10 @@ class SocketServer:
             await app(scope, receive, send)
             return
         dropped = asyncio.Event()
+        ended = threading.Event()
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         with self._lock:
-            self._drops[dropped] = (query.get("dtable_uuid") or [None])[0]
+            self._drops[dropped] = ((query.get("dtable_uuid") or [None])[0], ended)
 
         async def guarded_receive() -> dict[str, Any]:
             # A dropped connection reads as the peer going away, and the client is told so.
@@ -128,6 +131,7 @@ class SocketServer:
         finally:
             with self._lock:
                 self._drops.pop(dropped, None)
+            ended.set()
 
     def _attach(self) -> None:
         """Bind to the serving loop (a new one each time the emulator is served)."""
@@ -135,6 +139,7 @@ class SocketServer:
         if self._loop is loop:
             return
         self._loop = loop
+        self._loop_thread = threading.current_thread()
         self._outbox = asyncio.Queue()
         self._pump_task = loop.create_task(self._pump(self._outbox))
 
@@ -243,15 +248,24 @@ class SocketServer:
                 log.debug("broadcast failed", exc_info=True)
 
     # ---- faults --------------------------------------------------------------------------
-    def drop(self, base_uuid: str | None = None) -> int:
+    def drop(self, base_uuid: str | None = None, timeout: float = 10.0) -> int:
         """Cut the websocket connections (of ``base_uuid``'s URL, or all) as a network failure
-        would: no goodbye, the client sees the socket close. Returns how many were cut."""
+        would: no goodbye, the client sees the socket close. From another thread than the
+        serving loop's, returns once the server has forgotten them (so a write made after it
+        reaches none of them). Returns how many were cut."""
         loop = self._loop
         with self._lock:
-            targets = [e for e, b in self._drops.items() if base_uuid is None or b == base_uuid]
+            targets = [
+                (switch, ended)
+                for switch, (uuid, ended) in self._drops.items()
+                if base_uuid is None or uuid == base_uuid
+            ]
         if loop is None or not targets:
             return 0
-        for event in targets:
-            loop.call_soon_threadsafe(event.set)
+        for switch, _ in targets:
+            loop.call_soon_threadsafe(switch.set)
         self.emu.stats.count("sockets", "dropped", len(targets))
+        if threading.current_thread() is not self._loop_thread:
+            for _, ended in targets:
+                ended.wait(timeout)
         return len(targets)
