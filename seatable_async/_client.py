@@ -134,6 +134,7 @@ class Client:
             clock=self._clock,
             max_concurrency=max_concurrency,
             server_version=self._server_version,
+            stats=self._stats,
         )
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False

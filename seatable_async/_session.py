@@ -14,6 +14,7 @@ import attrs
 
 from seatable_async._auth.pool import TokenPool
 from seatable_async._http.call import Call, Credential
+from seatable_async._http.stats import StatsRecorder
 
 __all__ = ["Send", "Session"]
 
@@ -31,6 +32,8 @@ class Session:
         clock: the client's Unix-time source.
         max_concurrency: requests in flight at once for the client.
         server_version: the server's version as numbers, asked once (``/server-info/``).
+        stats: the client's counters (handles that do their own I/O, like live events, count
+            there).
     """
 
     server_url: str
@@ -39,6 +42,7 @@ class Session:
     clock: Callable[[], float] = attrs.field(repr=False)
     max_concurrency: int
     server_version: Callable[[], Awaitable[tuple[int, ...]]] = attrs.field(repr=False)
+    stats: StatsRecorder = attrs.field(factory=StatsRecorder, repr=False)
 
     def url(self, path: str) -> str:
         """The absolute URL of a server path."""

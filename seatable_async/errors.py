@@ -27,6 +27,7 @@ __all__ = [
     "CellValueError",
     "ClientClosedError",
     "ConfigurationError",
+    "EventsUnavailableError",
     "InsecureConnectionError",
     "MaybeAppliedError",
     "NotFoundError",
@@ -145,6 +146,19 @@ class ClientClosedError(SeaTableError):
 
 class InsecureConnectionError(ConfigurationError):
     """Plain ``http://`` to a host that is not loopback, without ``allow_insecure_http=True``."""
+
+
+class EventsUnavailableError(ConfigurationError):
+    """Live events (``base.events()``) cannot run here; raised on entry, before connecting.
+
+    Attributes:
+        reason: ``"backend"`` (not running on asyncio: the Socket.IO client is asyncio-only,
+            e.g. under trio) or ``"extra"`` (``seatable-async[events]`` is not installed).
+    """
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class TransportError(SeaTableError):

@@ -21,6 +21,7 @@ from seatable_async.models import BaseTokenInfo, Metadata
 
 if TYPE_CHECKING:
     from seatable_async.bulk import ImportProgress, ImportReport
+    from seatable_async.events import Event, EventStream
 
 __all__ = ["Base"]
 
@@ -68,6 +69,30 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         route = await self._ctx.route()
         data = await self._ctx.send(METADATA, route)
         return Metadata.from_json(data, method="GET", path=METADATA.template(route))
+
+    def events(
+        self,
+        types: Iterable[type[Event]] | None = None,
+        *,
+        buffer_size: int = 10_000,
+        names: bool = True,
+    ) -> EventStream:
+        """Live changes of this base: ``async with base.events() as stream: async for e in
+        stream``. Needs the ``events`` extra and asyncio (see `seatable_async.events`).
+
+        Args:
+            types: event classes to deliver (e.g. ``[sa.RowsInserted]``); None for all.
+                `Reconnected` and `EventsDropped` markers always come through.
+            buffer_size: events kept for a slow consumer; the oldest are dropped beyond it.
+            names: give row cells by column name too (reads the base's metadata).
+
+        Raises:
+            ConfigurationError: bad arguments (at once).
+            EventsUnavailableError: on entry, when not on asyncio or the extra is missing.
+        """
+        from seatable_async.events import EventStream
+
+        return EventStream(self, self._ctx, types=types, buffer_size=buffer_size, names=names)
 
     async def request(
         self,

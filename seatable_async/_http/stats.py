@@ -23,6 +23,11 @@ class ClientStats:
         scheme: the ``Authorization`` scheme in use (``"Bearer"`` or ``"Token"``).
         scheme_confirmed: whether the server has confirmed it.
         rate_limited: 429 answers received.
+        events_received: live events (``base.events()``) received from the server.
+        events_dropped: live events dropped because a consumer fell behind (see
+            `seatable_async.events`).
+        event_reconnects: live-event connections re-established after a loss.
+        event_rejoins: live-event rooms re-joined with a renewed Base-Token.
     """
 
     requests: int
@@ -33,6 +38,10 @@ class ClientStats:
     scheme: str
     scheme_confirmed: bool
     rate_limited: int
+    events_received: int = 0
+    events_dropped: int = 0
+    event_reconnects: int = 0
+    event_rejoins: int = 0
 
     @property
     def total_retries(self) -> int:
@@ -49,6 +58,10 @@ class StatsRecorder:
     token_rejections: int = 0
     rate_limited: int = 0
     retries: Counter[str] = attrs.field(factory=Counter)
+    events_received: int = 0
+    events_dropped: int = 0
+    event_reconnects: int = 0
+    event_rejoins: int = 0
 
     def token_fetched(self, renewal: bool) -> None:
         if renewal:
@@ -64,4 +77,8 @@ class StatsRecorder:
             scheme=scheme,
             scheme_confirmed=confirmed,
             rate_limited=self.rate_limited,
+            events_received=self.events_received,
+            events_dropped=self.events_dropped,
+            event_reconnects=self.event_reconnects,
+            event_rejoins=self.event_rejoins,
         )

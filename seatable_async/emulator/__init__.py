@@ -62,9 +62,13 @@ row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
   reset / lost response / late commit (502 or 504 at once, the write lands later on the
   emulator clock) / truncated body / slow body.
 * ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
+* Socket.IO when served (``_socket``): ``join-room`` with a Base-Token, every write broadcast as
+  ``update-dtable`` (``_broadcast``), client operations on rows, columns, tables and views
+  applied (``_socket_ops``, ``_socket_schema``); `Emulator.notify`,
+  `Emulator.drop_socket_connections`.
 
 Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,
-groups API, snapshots, Socket.IO, formula evaluation, custom asset folders.
+groups API, snapshots, formula evaluation, custom asset folders.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ log = logging.getLogger("seatable_async.emulator")
 
 BASE_FAMILIES = frozenset({"gateway", "legacy"})
 _POWERED = (b"x-powered-by", b"SeaTable-Api-Gateway")
+SOCKET_PREFIXES = ("/api-gateway/socket.io", "/socket.io")
 
 
 class ConnectionDropped(Exception):
@@ -86,6 +87,11 @@ class EmulatorApp:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["path"].startswith(SOCKET_PREFIXES) and self.emu.sockets is not None:
+            socket_app = self.emu.sockets.app_for(scope["path"])
+            if socket_app is not None:  # Socket.IO (`_socket`), on the paths of this version
+                await self.emu.sockets(socket_app, scope, receive, send)
+                return
         if scope["type"] != "http":
             return
         emu = self.emu

@@ -87,6 +87,7 @@ class Emulator:
         self._faults: Faults | None = None
         self.injector: FaultInjector | None = None
         self.faults = faults
+        self._sockets: Any = None
         self.upload_links: dict[str, tuple[str, float]] = {}
         self.download_links: dict[str, tuple[str, str, float]] = {}
         self._app: Any = None
@@ -272,6 +273,35 @@ class Emulator:
 
             self._app = EmulatorApp(self)
         return self._app
+
+    @property
+    def sockets(self) -> Any:
+        """The Socket.IO server (`_socket.SocketServer`), or None without python-socketio."""
+        if self._sockets is None:
+            import importlib.util
+
+            if importlib.util.find_spec("socketio") is None:
+                return None
+            from ._socket import SocketServer
+
+            self._sockets = SocketServer(self)
+        return self._sockets
+
+    def notify(self, base: Base | str, notification: Mapping[str, Any]) -> None:
+        """Send a notification to the clients in ``base``'s Socket.IO room
+        (``new-notification``)."""
+        uuid = base if isinstance(base, str) else base.uuid
+        self.events.notify(uuid, dict(notification))
+
+    def drop_socket_connections(self, base: Base | str | None = None) -> int:
+        """Cut the served Socket.IO websocket connections (of ``base``, or all) as a network
+        failure would; returns how many were cut."""
+        sockets = self.sockets
+        if sockets is None:
+            return 0
+        uuid = base if isinstance(base, str) or base is None else base.uuid
+        count: int = sockets.drop(uuid)
+        return count
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport into `app` that maps dropped connections to httpx errors."""

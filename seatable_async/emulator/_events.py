@@ -26,6 +26,8 @@ published here; the Socket.IO server sends it to the clients in the base's room 
 
 Cells in operations are keyed by column **key**, as dtable-server stores them. Operations with
 no recorded shape (links, for example) follow the same style and say so where they are built.
+
+Notifications (``new-notification`` on the socket) travel on the same bus through `notify`.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EventBus", "Listener", "Operation"]
+__all__ = ["EventBus", "Listener", "NotificationListener", "Operation"]
 
 Operation = dict[str, Any]
 Listener = Callable[[str, Operation, object | None], None]
 """Called with (base uuid, operation, origin): origin is the connection that sent it, if any
 (it is not sent back to its sender)."""
+NotificationListener = Callable[[str, dict[str, Any]], None]
+"""Called with (base uuid, notification)."""
 
 
 class EventBus:
@@ -47,7 +51,13 @@ class EventBus:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._notification_listeners: list[NotificationListener] = []
         self._lock = threading.Lock()
+
+    @property
+    def listening(self) -> bool:
+        """Whether anyone listens (writers skip building operations otherwise)."""
+        return bool(self._listeners)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Add ``listener``; returns a function that removes it."""
@@ -67,3 +77,22 @@ class EventBus:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(base_uuid, operation, origin)
+
+    def subscribe_notifications(self, listener: NotificationListener) -> Callable[[], None]:
+        """Add a notification ``listener``; returns a function that removes it."""
+        with self._lock:
+            self._notification_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._notification_listeners:
+                    self._notification_listeners.remove(listener)
+
+        return unsubscribe
+
+    def notify(self, base_uuid: str, notification: dict[str, Any]) -> None:
+        """Publish a notification for the users of base ``base_uuid``."""
+        with self._lock:
+            listeners = list(self._notification_listeners)
+        for listener in listeners:
+            listener(base_uuid, notification)

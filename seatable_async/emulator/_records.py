@@ -100,12 +100,23 @@ class User:
 
 @define
 class Column:
+    """A column. ``extra``: further attributes (``width``, ``frozen``, …) over the defaults;
+    ``as_sent``: the column came over Socket.IO and is shown exactly as sent (the server adds
+    no defaults then, ``test_websocket.py::test_insert_column``)."""
+
     key: str
     name: str
     type: str
     data: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(factory=dict)
+    as_sent: bool = False
 
     def as_dict(self) -> dict[str, Any]:
+        if self.as_sent:
+            shown = {**self.extra, "key": self.key, "name": self.name, "type": self.type}
+            if self.data is not None or "data" in self.extra:
+                shown["data"] = self.data
+            return shown
         return {
             "key": self.key,
             "name": self.name,
@@ -114,7 +125,23 @@ class Column:
             "editable": True,
             "resizable": True,
             "data": self.data,
+            **self.extra,
         }
+
+
+def default_view() -> dict[str, Any]:
+    """The view every table starts with."""
+    return {
+        "_id": "0000",
+        "name": "Default View",
+        "type": "table",
+        "is_locked": False,
+        "filter_conjunction": "And",
+        "filters": [],
+        "sorts": [],
+        "groupbys": [],
+        "hidden_columns": [],
+    }
 
 
 @define
@@ -124,8 +151,14 @@ class Table:
     columns: list[Column]
     by_name: dict[str, Column] = field(factory=dict)
     by_key: dict[str, Column] = field(factory=dict)
+    views: list[dict[str, Any]] = field(factory=lambda: [default_view()])
+    is_header_locked: bool = False
 
     def __attrs_post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the lookups after ``columns`` changed."""
         self.by_name = {c.name: c for c in self.columns}
         self.by_key = {c.key: c for c in self.columns}
 
@@ -133,21 +166,9 @@ class Table:
         return {
             "_id": self.id,
             "name": self.name,
-            "is_header_locked": False,
+            "is_header_locked": self.is_header_locked,
             "columns": [c.as_dict() for c in self.columns],
-            "views": [
-                {
-                    "_id": "0000",
-                    "name": "Default View",
-                    "type": "table",
-                    "is_locked": False,
-                    "filter_conjunction": "And",
-                    "filters": [],
-                    "sorts": [],
-                    "groupbys": [],
-                    "hidden_columns": [],
-                }
-            ],
+            "views": [dict(v) for v in self.views],
         }
 
 

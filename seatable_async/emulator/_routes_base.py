@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._auth import base_access
+from ._broadcast import BroadcastingRows
 from ._cells import SYSTEM_VIEW, CellCodec
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._sql import SqlError, run_sql
@@ -193,7 +194,7 @@ async def append_rows(req: Request, family: str) -> Response:
     data = await req.json_object()
     table = _table(family, base, data.get("table_name"), data.get("table_id"))
     rows = _row_dicts(family, _rows_list(family, data, "rows", MAX_WRITE))
-    ids, stored = req.emu.state.insert_rows(base, table, rows, _who(claims))
+    ids, stored = BroadcastingRows(req.emu).insert_rows(base, table, rows, _who(claims))
     req.emu.stats.add("rows_written", len(ids))
     if family != "gateway":
         return json_response({"inserted_row_count": len(ids)})
@@ -220,7 +221,8 @@ async def append_row(req: Request, family: str) -> Response:
     row = data.get("row")
     if not isinstance(row, dict):
         raise _err(family, 400, "row invalid.")
-    _, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
+    writer = BroadcastingRows(req.emu, single=True)
+    _, stored = writer.insert_rows(base, table, [row], _who(claims))
     req.emu.stats.add("rows_written", 1)
     return json_response(stored)
 
@@ -230,7 +232,7 @@ async def update_rows(req: Request, family: str) -> Response:
     data = await req.json_object()
     table = _table(family, base, data.get("table_name"), data.get("table_id"))
     updates = _updates(family, data)
-    req.emu.state.update_rows(base, table, updates, _who(claims))
+    BroadcastingRows(req.emu).update_rows(base, table, updates, _who(claims))
     return json_response({"success": True})
 
 
@@ -241,7 +243,8 @@ async def update_row(req: Request, family: str) -> Response:
     row_id, row = data.get("row_id"), data.get("row")
     if not isinstance(row_id, str) or not isinstance(row, dict):
         raise _err(family, 400, "params invalid")
-    req.emu.state.update_rows(base, table, [(row_id, row)], _who(claims))
+    writer = BroadcastingRows(req.emu, single=True)
+    writer.update_rows(base, table, [(row_id, row)], _who(claims))
     return json_response({"success": True})
 
 
@@ -252,7 +255,7 @@ async def delete_rows(req: Request, family: str) -> Response:
     ids = _rows_list(family, data, "row_ids", MAX_DELETE)
     if not all(isinstance(i, str) for i in ids):
         raise _err(family, 400, "row_ids invalid.")
-    req.emu.state.delete_rows(base, table, ids)
+    BroadcastingRows(req.emu).delete_rows(base, table, ids)
     return json_response({"success": True})  # no row count (v5.0/6.1 spec)
 
 
@@ -263,7 +266,7 @@ async def delete_row(req: Request, family: str) -> Response:
     row_id = data.get("row_id")
     if not isinstance(row_id, str):
         raise _err(family, 400, "params invalid")
-    req.emu.state.delete_rows(base, table, [row_id])
+    BroadcastingRows(req.emu, single=True).delete_rows(base, table, [row_id])
     return json_response({"success": True})
 
 
@@ -281,7 +284,8 @@ async def sql(req: Request, family: str) -> Response:
     params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
-        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims))
+        writer = BroadcastingRows(req.emu)
+        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims), writer)
     except SqlError as exc:
         if family == "gateway":
             raise error_message(400, str(exc)) from None

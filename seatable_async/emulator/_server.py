@@ -90,6 +90,16 @@ def _http_impl() -> str:
     return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
 
 
+def _ws_impl() -> str:
+    """Websockets for the Socket.IO endpoint, when a websocket library is installed."""
+    import importlib.util
+
+    for name in ("wsproto", "websockets"):
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return "none"
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket (port 0 = a free port)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -111,7 +121,7 @@ def make_server(emu: Emulator, log_level: str = "warning") -> Any:
         log_level=log_level,
         access_log=False,
         lifespan="off",
-        ws="none",
+        ws=_ws_impl(),
         date_header=False,  # the app dates every answer by the emulator's clock
     )
     return uvicorn.Server(config)

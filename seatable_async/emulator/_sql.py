@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from ._broadcast import BroadcastingRows
 from ._cells import READ_ONLY
 from ._records import SYSTEM_TYPES, Base, Column
 from ._sql_lex import MAX_LIMIT, SqlError, Statement
@@ -49,8 +50,10 @@ def run_sql(
     parameters: Any,
     convert_keys: bool,
     who: str = "",
+    writer: BroadcastingRows | None = None,
 ) -> dict[str, Any]:
-    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with."""
+    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with.
+    Writes go through ``writer`` (default: the row store, publishing nothing)."""
     if not isinstance(sql, str) or not sql.strip():
         raise SqlError("sql is required")
     if parameters is None:
@@ -59,7 +62,7 @@ def run_sql(
         raise SqlError("parameters invalid")
     stmt = translate(sql.strip(), base)
     params = list(parameters)
-    store = state.store
+    store = writer if writer is not None else state.store
     if stmt.kind == "INSERT":
         if not base.big_data:
             raise SqlError(f"base {base.uuid} not found: insert on non-existent base")

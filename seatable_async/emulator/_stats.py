@@ -16,7 +16,9 @@ class EmulatorStats:
     successful mints), ``statuses`` by status code, ``schemes`` by Authorization scheme
     (``"token"``/``"bearer"``/other), ``faults`` by injected kind, plus ``rejected_tokens``
     (Base-Tokens refused: expired/invalid/wrong base) and ``rate_limited`` (429 from limiter),
-    ``late_writes`` (writes of late-commit faults that have landed).
+    ``late_writes`` (writes of late-commit faults that have landed), ``sockets`` (Socket.IO:
+    ``"connected"``, ``"refused"``, ``"joined"``, ``"refused_join"``, ``"operations"``,
+    ``"operation_invalid"``, ``"broadcasts"``, ``"dropped"``, ``"disconnected"``).
     """
 
     requests: Counter[str] = field(factory=Counter)
@@ -24,6 +26,7 @@ class EmulatorStats:
     statuses: Counter[int] = field(factory=Counter)
     schemes: Counter[str] = field(factory=Counter)
     faults: Counter[str] = field(factory=Counter)
+    sockets: Counter[str] = field(factory=Counter)
     rejected_tokens: int = 0
     rate_limited: int = 0
     rows_written: int = 0
@@ -41,6 +44,7 @@ class EmulatorStats:
             self.statuses.clear()
             self.schemes.clear()
             self.faults.clear()
+            self.sockets.clear()
             self.rejected_tokens = 0
             self.rate_limited = 0
             self.rows_written = 0
@@ -63,6 +67,7 @@ class EmulatorStats:
                 "statuses": {str(k): v for k, v in self.statuses.items()},
                 "schemes": dict(self.schemes),
                 "faults": dict(self.faults),
+                "sockets": dict(self.sockets),
                 "rejected_tokens": self.rejected_tokens,
                 "rate_limited": self.rate_limited,
                 "rows_written": self.rows_written,
