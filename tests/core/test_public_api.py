@@ -56,6 +56,7 @@ PUBLIC = [
     "RowIds",
     "SeaTableError",
     "Secret",
+    "SelectOption",
     "ServerError",
     "ServerInfo",
     "SqlResult",
