@@ -214,7 +214,9 @@ async def test_views(world: World) -> None:
         sorts=[{"column_name": "Age", "sort_type": "down"}],
         hidden_columns=["Age"],
     )
-    assert view.filters == [{"column_key": age.key, "filter_predicate": "greater", "filter_term": 18}]
+    assert view.filters == [
+        {"column_key": age.key, "filter_predicate": "greater", "filter_term": 18}
+    ]
     assert view.sorts == [{"column_key": age.key, "sort_type": "down"}]
     assert view.hidden_columns == [age.key]
     rows = await base.list_rows("Table1", view="Adults")

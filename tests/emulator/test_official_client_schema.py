@@ -52,7 +52,7 @@ def ours(url: str, token: str, fn: Any) -> Any:
 
 def test_tables(served: Served) -> None:
     """add_table / rename_table / delete_table; the table reads back through base.tables."""
-    emu, url, token = served
+    _, url, token = served
     off = official(url, token)
     created = off.add_table("Projects", columns=[{"column_name": "Title", "column_type": "text"}])
     assert created["name"] == "Projects"
@@ -70,7 +70,7 @@ def test_tables(served: Served) -> None:
 def test_columns(served: Served) -> None:
     """insert/rename/resize/freeze/move/modify_column_type/delete_column, add_column_options and
     add_column_cascade_settings; list_columns and our columns.list agree column by column."""
-    emu, url, token = served
+    _, url, token = served
     off = official(url, token)
     status = off.insert_column("Table1", "Status", ColumnTypes.SINGLE_SELECT)
     assert status["type"] == "single-select"
@@ -115,7 +115,7 @@ def test_columns(served: Served) -> None:
 
 def test_views(served: Served) -> None:
     """list_views / get_view_by_name / add_view / rename_view / delete_view."""
-    emu, url, token = served
+    _, url, token = served
     off = official(url, token)
     added = off.add_view("Table1", "Open")
     assert added["name"] == "Open"
@@ -132,7 +132,7 @@ def test_views(served: Served) -> None:
 def test_sdk_writes_read_by_official(served: Served) -> None:
     """What our SDK creates (table, columns, options, view settings) the official client reads
     back identically."""
-    emu, url, token = served
+    _, url, token = served
 
     async def write(base: sa.Base) -> tuple[sa.Table, sa.View]:
         table = await base.tables.add(
