@@ -18,6 +18,9 @@ from seatable_async._auth.store import (
 )
 from seatable_async._auth.tokens import TokenGrant
 from seatable_async._base.base import Base
+from seatable_async._base.columns import Columns
+from seatable_async._base.tables import Tables
+from seatable_async._base.views import Views
 from seatable_async._client import Client
 from seatable_async._http.budget import BudgetEvent, BudgetStore
 from seatable_async._http.retry import RetryPolicy
@@ -102,6 +105,7 @@ __all__ = [
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "Columns",
     "ConfigurationError",
     "CredentialRef",
     "FailedBatch",
@@ -134,6 +138,7 @@ __all__ = [
     "SystemAdmin",
     "SystemInfo",
     "Table",
+    "Tables",
     "Team",
     "TeamAdmin",
     "TeamUser",
@@ -147,6 +152,7 @@ __all__ = [
     "UnsupportedOperationError",
     "User",
     "View",
+    "Views",
     "Workspace",
     "__version__",
 ]

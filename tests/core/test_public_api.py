@@ -33,6 +33,7 @@ PUBLIC = [
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "Columns",
     "ConfigurationError",
     "CredentialRef",
     "FailedBatch",
@@ -65,6 +66,7 @@ PUBLIC = [
     "SystemAdmin",
     "SystemInfo",
     "Table",
+    "Tables",
     "Team",
     "TeamAdmin",
     "TeamUser",
@@ -78,12 +80,22 @@ PUBLIC = [
     "UnsupportedOperationError",
     "User",
     "View",
+    "Views",
     "Workspace",
     "__version__",
 ]
 
 # Created by the client (their constructors take internals), never by callers.
-HANDLES = {"Account", "Base", "Client", "SystemAdmin", "TeamAdmin"}
+HANDLES = {
+    "Account",
+    "Base",
+    "Client",
+    "Columns",
+    "SystemAdmin",
+    "Tables",
+    "TeamAdmin",
+    "Views",
+}
 
 # Public subpackages and modules (importable as seatable_async.<name>).
 SUBPACKAGES = {"bulk", "cells", "emulator", "errors", "events", "models", "redis", "cli"}
