@@ -18,6 +18,9 @@ from seatable_async._auth.store import (
 )
 from seatable_async._auth.tokens import TokenGrant
 from seatable_async._base.base import Base
+from seatable_async._base.columns import Columns
+from seatable_async._base.tables import Tables
+from seatable_async._base.views import Views
 from seatable_async._client import Client
 from seatable_async._http.budget import BudgetEvent, BudgetStore
 from seatable_async._http.retry import RetryPolicy
@@ -85,6 +88,7 @@ from seatable_async.models import (
     Column,
     GroupMembersResult,
     Metadata,
+    SelectOption,
     ServerInfo,
     SqlResult,
     SystemInfo,
@@ -118,6 +122,7 @@ __all__ = [
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "Columns",
     "ConfigurationError",
     "CredentialRef",
     "Event",
@@ -155,6 +160,7 @@ __all__ = [
     "SchemaChanged",
     "SeaTableError",
     "Secret",
+    "SelectOption",
     "ServerError",
     "ServerInfo",
     "SqlResult",
@@ -164,6 +170,7 @@ __all__ = [
     "SystemInfo",
     "Table",
     "TableOperation",
+    "Tables",
     "Team",
     "TeamAdmin",
     "TeamUser",
@@ -177,6 +184,7 @@ __all__ = [
     "UnsupportedOperationError",
     "User",
     "View",
+    "Views",
     "Workspace",
     "__version__",
 ]

@@ -11,11 +11,14 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from typing import TYPE_CHECKING, Any
 
 from seatable_async import _validate as check
+from seatable_async._base.columns import Columns
 from seatable_async._base.context import BaseContext
 from seatable_async._base.files import FilesMixin
 from seatable_async._base.routing import Endpoint
 from seatable_async._base.rows import RowsMixin
 from seatable_async._base.sql import SqlMixin
+from seatable_async._base.tables import Tables
+from seatable_async._base.views import Views
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import BaseTokenInfo, Metadata
 
@@ -35,10 +38,18 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
     Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
     `Client.external_base` (external link, read-only). Any number of tasks may use one
     ``Base`` (or several for the same credential) at once; they share one Base-Token.
+
+    Attributes:
+        tables: the base's tables (`Tables`: list, add, rename, duplicate, delete).
+        columns: their columns (`Columns`: insert, rename, retype, select options…).
+        views: their views (`Views`: list, get, add, update, delete).
     """
 
     def __init__(self, context: BaseContext):
         self._ctx = context
+        self.tables = Tables(context)
+        self.columns = Columns(context)
+        self.views = Views(context)
 
     def __repr__(self) -> str:
         token = self._ctx.peek()

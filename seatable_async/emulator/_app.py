@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from . import _control, _files, _routes_account, _routes_admin, _routes_base, _routes_tokens
+from . import (
+    _control,
+    _files,
+    _routes_account,
+    _routes_admin,
+    _routes_base,
+    _routes_schema,
+    _routes_tokens,
+)
 from ._faults import error_page
 from ._http import (
     DJANGO_FAMILIES,
@@ -74,6 +82,7 @@ class EmulatorApp:
         _routes_admin.register(self.router, version)
         _routes_tokens.register(self.router, version)
         _routes_base.register(self.router, version)
+        _routes_schema.register(self.router, version)
         _files.register(self.router, version)
         if emu.control:
             _control.register(self.router)

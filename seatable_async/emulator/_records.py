@@ -100,7 +100,8 @@ class User:
 
 @define
 class Column:
-    """A column. ``extra``: further attributes (``width``, ``frozen``, …) over the defaults;
+    """A column. ``extra`` holds the further attributes a column created through the REST API
+    carries (per version, see ``_schema_shapes``); ``frozen`` is shown once it was set;
     ``as_sent``: the column came over Socket.IO and is shown exactly as sent (the server adds
     no defaults then, ``test_websocket.py::test_insert_column``)."""
 
@@ -108,6 +109,8 @@ class Column:
     name: str
     type: str
     data: dict[str, Any] | None = None
+    width: int = 200
+    frozen: bool | None = None
     extra: dict[str, Any] = field(factory=dict)
     as_sent: bool = False
 
@@ -117,20 +120,23 @@ class Column:
             if self.data is not None or "data" in self.extra:
                 shown["data"] = self.data
             return shown
-        return {
+        out: dict[str, Any] = {
             "key": self.key,
             "name": self.name,
             "type": self.type,
-            "width": 200,
+            "width": self.width,
             "editable": True,
             "resizable": True,
             "data": self.data,
-            **self.extra,
         }
+        out.update(self.extra)
+        if self.frozen is not None:
+            out["frozen"] = self.frozen
+        return out
 
 
-def default_view() -> dict[str, Any]:
-    """The view every table starts with."""
+def seeded_view() -> dict[str, Any]:
+    """The default view of a table seeded with ``Emulator.add_base``."""
     return {
         "_id": "0000",
         "name": "Default View",
@@ -146,30 +152,52 @@ def default_view() -> dict[str, Any]:
 
 @define
 class Table:
+    """A table: columns in order and views (dicts as the server stores them). ``extra`` holds
+    the further attributes of a table created through the REST API."""
+
     id: str
     name: str
     columns: list[Column]
     by_name: dict[str, Column] = field(factory=dict)
     by_key: dict[str, Column] = field(factory=dict)
-    views: list[dict[str, Any]] = field(factory=lambda: [default_view()])
+    views: list[dict[str, Any]] = field(factory=list)
     is_header_locked: bool = False
+    extra: dict[str, Any] = field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.reindex()
+        if not self.views:
+            self.views.append(seeded_view())
 
     def reindex(self) -> None:
-        """Rebuild the lookups after ``columns`` changed."""
+        """Refresh the name and key lookups after the columns changed."""
         self.by_name = {c.name: c for c in self.columns}
         self.by_key = {c.key: c for c in self.columns}
 
+    def column(self, name_or_key: str) -> Column | None:
+        """The column with that name, else with that key."""
+        return self.by_name.get(name_or_key) or self.by_key.get(name_or_key)
+
+    def view(self, name_or_id: str) -> dict[str, Any] | None:
+        """The view with that name, else with that id."""
+        for view in self.views:
+            if view.get("name") == name_or_id:
+                return view
+        for view in self.views:
+            if view.get("_id") == name_or_id:
+                return view
+        return None
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "_id": self.id,
             "name": self.name,
             "is_header_locked": self.is_header_locked,
-            "columns": [c.as_dict() for c in self.columns],
-            "views": [dict(v) for v in self.views],
         }
+        out.update(self.extra)
+        out["columns"] = [c.as_dict() for c in self.columns]
+        out["views"] = [dict(v) for v in self.views]
+        return out
 
 
 @define

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from ._auth import base_access
@@ -11,6 +12,7 @@ from ._cells import SYSTEM_VIEW, CellCodec
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._sql import SqlError, run_sql
 from ._state import Base, Table
+from ._view_rows import apply_view, hidden_names
 
 MAX_LIST = 1000
 MAX_WRITE = 1000
@@ -45,9 +47,13 @@ def _int(family: str, value: str | None, default: int, name: str) -> int:
     return result
 
 
-def _check_view(family: str, view: str | None) -> None:
-    if view and view not in ("Default View", "0000"):
+def _find_view(family: str, table: Table, ref: str | None) -> dict[str, Any] | None:
+    if not ref:
+        return None
+    view = table.view(ref)
+    if view is None:
         raise _err(family, 404, "view not found")
+    return view
 
 
 _GATEWAY_SYSTEM = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
@@ -152,25 +158,34 @@ async def list_rows(req: Request, family: str) -> Response:
     base, _ = base_access(req, family, req.params["uuid"], write=False)
     q = req.query
     table = _table(family, base, q.get("table_name"), q.get("table_id"))
-    _check_view(family, q.get("view_name") or q.get("view_id"))
+    view = _find_view(family, table, q.get("view_name") or q.get("view_id"))
     start = _int(family, q.get("start"), 0, "start")
     limit = min(_int(family, q.get("limit"), MAX_LIST, "limit"), MAX_LIST)
     order_by = q.get("order_by") if family == "legacy" else None  # the gateway dropped it (4.4)
     descending = q.get("direction", "asc").lower() == "desc"
     state = req.emu.state
-    rows = state.select_rows(
-        base,
-        table,
-        start,
-        limit,
-        order_by=order_by,
-        descending=descending,
-        archived=family == "gateway",  # the old dtable-server does not see big-data rows
-    )
+    archived = family == "gateway"  # the old dtable-server does not see big-data rows
+    if view is not None and (view.get("filters") or view.get("sorts")):
+        everything = state.select_rows(
+            base, table, order_by=order_by, descending=descending, archived=archived
+        )
+        today = req.emu.zone.local(datetime.fromtimestamp(req.emu.now(), tz=timezone.utc))
+        rows = apply_view(table, view, everything, today.date())[start : start + limit]
+    else:
+        rows = state.select_rows(
+            base, table, start, limit, order_by=order_by, descending=descending, archived=archived
+        )
+    hidden = hidden_names(table, view) if view is not None else set()
     if family == "gateway":
         convert = q.get("convert_keys", "false") in _TRUE
-        return json_response({"rows": gateway_rows(state.codec, table, rows, convert)})
-    return json_response({"rows": [legacy_row(table, r) for r in rows]})
+        shown = gateway_rows(state.codec, table, rows, convert)
+        if hidden:
+            drop = hidden if convert else {table.by_name[n].key for n in hidden}
+            shown = [{k: v for k, v in row.items() if k not in drop} for row in shown]
+        return json_response({"rows": shown})
+    return json_response(
+        {"rows": [{k: v for k, v in legacy_row(table, r).items() if k not in hidden} for r in rows]}
+    )
 
 
 async def get_row(req: Request, family: str) -> Response:

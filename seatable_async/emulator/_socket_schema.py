@@ -42,7 +42,8 @@ def _sent_column(data: Any) -> Column:
         raise OperationInvalid("reserved column name")
     col_data = data.get("data")
     extra = {k: v for k, v in data.items() if k not in _SHOWN or k == "data"}
-    return Column(key, name, ctype, col_data if isinstance(col_data, dict) else None, extra, True)
+    data_dict = col_data if isinstance(col_data, dict) else None
+    return Column(key, name, ctype, data_dict, extra=extra, as_sent=True)
 
 
 def _add_columns(base: Base, table: Table, cols: list[Column], after: str | None) -> None:
@@ -98,9 +99,13 @@ def _column_op(base: Base, table: Table, op: dict[str, Any], kind: str) -> None:
     elif kind == "rename_column":
         _rename(base, table, col, need(op, "new_column_name", str))
     elif kind == "resize_column":
-        col.extra["width"] = need(op, "new_column_width", (int, float))
+        col.width = int(need(op, "new_column_width", (int, float)))
+        if col.as_sent:
+            col.extra["width"] = col.width
     elif kind == "freeze_column":
-        col.extra["frozen"] = bool(op.get("frozen"))
+        col.frozen = bool(op.get("frozen"))
+        if col.as_sent:
+            col.extra["frozen"] = col.frozen
     elif kind == "modify_column_type":
         new = _sent_column({**need(op, "new_column", dict), "key": col.key})
         _rename(base, table, col, new.name)

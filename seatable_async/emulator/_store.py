@@ -39,6 +39,25 @@ def column_from_spec(name: str, spec: ColumnSpec, key: str) -> Column:
     return Column(key, name, ctype, merged)
 
 
+def column_ddl(col: Column) -> str:
+    """The SQLite declaration of a column: its name and the type's affinity."""
+    return f"{quote_ident(col.name)} {_cells.SQL_TYPES.get(col.type, '')}".rstrip()
+
+
+def table_ddl(table: Table, name: str | None = None) -> str:
+    """``CREATE TABLE`` for ``table`` (under ``name`` when given): system columns, then the
+    table's columns."""
+    col_sql = ", ".join(column_ddl(c) for c in table.columns)
+    return (
+        f"CREATE TABLE {quote_ident(name or table.name)} ("
+        "_id TEXT PRIMARY KEY DEFAULT (seatable_row_id()), "
+        "_ctime TEXT COLLATE SEADATE DEFAULT (seatable_now()), "
+        "_mtime TEXT COLLATE SEADATE DEFAULT (seatable_now()), "
+        "_creator TEXT, _last_modifier TEXT, _archived INTEGER NOT NULL DEFAULT 0, "
+        "_locked INTEGER, _locked_by TEXT" + (", " + col_sql if col_sql else "") + ")"
+    )
+
+
 class RowStore:
     """Reads and writes rows of bases; every call runs under the state's lock."""
 
@@ -84,19 +103,8 @@ class RowStore:
             cols.append(column_from_spec(cname, spec, key))
         table_id = "0000" if not base.tables else new_key({t.id for t in base.tables})
         table = Table(table_id, name, cols)
-        col_sql = ", ".join(
-            f"{quote_ident(c.name)} {_cells.SQL_TYPES.get(c.type, '')}".rstrip() for c in cols
-        )
-        ddl = (
-            f"CREATE TABLE {quote_ident(name)} ("
-            "_id TEXT PRIMARY KEY DEFAULT (seatable_row_id()), "
-            "_ctime TEXT COLLATE SEADATE DEFAULT (seatable_now()), "
-            "_mtime TEXT COLLATE SEADATE DEFAULT (seatable_now()), "
-            "_creator TEXT, _last_modifier TEXT, _archived INTEGER NOT NULL DEFAULT 0, "
-            "_locked INTEGER, _locked_by TEXT" + (", " + col_sql if col_sql else "") + ")"
-        )
         with self.lock:
-            base.conn.execute(ddl)
+            base.conn.execute(table_ddl(table))
             base.tables.append(table)
         return table
 

@@ -15,6 +15,7 @@ __all__ = [
     "BaseTokenInfo",
     "Column",
     "Metadata",
+    "SelectOption",
     "SqlResult",
     "Table",
     "TokenFacts",
@@ -24,22 +25,104 @@ __all__ = [
 
 
 @attrs.frozen
+class SelectOption(JSONModel):
+    """One option of a single- or multiple-select column.
+
+    Attributes:
+        id: the option's id (cells of the column refer to it).
+        name: the label.
+        color: the background colour, e.g. ``"#59CB74"``.
+        text_color: the label's colour (``textColor`` in SeaTable's JSON), if set.
+    """
+
+    id: str
+    name: str
+    color: str | None = None
+    text_color: str | None = json_field(key="textColor", default=None)
+
+
+@attrs.frozen
 class Column(JSONModel):
-    """A column: ``key`` (4 chars, stable), ``name``, ``type`` and its type-specific ``data``."""
+    """A column: ``key`` (4 chars, stable), ``name``, ``type`` and its type-specific ``data``.
+
+    Attributes:
+        key: the column's key (``"0000"`` for the first column).
+        name: the column's name.
+        type: ``"text"``, ``"number"``, ``"single-select"``, ``"link"``, ``"formula"``, …
+        data: the type's settings: select ``options`` (with ids and colours), a link's
+            ``link_id``/``table_id``/``other_table_id``, a formula's ``formula`` and
+            ``result_type``, a number's ``format``…; None for plain types.
+        width: the column's width in pixels.
+        frozen: whether the column is frozen (pinned to the left).
+        editable: whether the column can be edited in the web interface.
+        description: the column's description, if any.
+        raw: the whole JSON object as the server sent it (fields not modelled here).
+    """
 
     key: str
     name: str
     type: str
     data: dict[str, Any] | None = attrs.field(default=None, eq=False)
+    width: int = attrs.field(default=200, eq=False)
+    frozen: bool = attrs.field(default=False, eq=False)
+    editable: bool = attrs.field(default=True, eq=False)
+    description: str | None = attrs.field(default=None, eq=False)
+    raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def options(self) -> list[SelectOption]:
+        """The options of a single- or multiple-select column (empty for other types).
+
+        Raises:
+            ResponseFormatError: an option lacks its id or name.
+        """
+        options = (self.data or {}).get("options")
+        if not isinstance(options, list):
+            return []
+        return [SelectOption.from_json(o, path=f"column {self.name!r} options") for o in options]
+
+    def option(self, name: str) -> SelectOption:
+        """The select option called ``name`` (or with that id).
+
+        Raises:
+            KeyError: no such option.
+        """
+        for option in self.options:
+            if option.name == name or option.id == name:
+                return option
+        raise KeyError(f"column {self.name!r} has no option {name!r}")
 
 
 @attrs.frozen
 class View(JSONModel):
-    """A view of a table."""
+    """A view of a table: which rows it shows, in which order, and which columns it hides.
+
+    Attributes:
+        name: the view's name.
+        id: the view's id (``"0000"`` for the default view).
+        type: ``"table"``, or ``"archive"`` for a big-data view.
+        is_locked: whether the view's settings are locked.
+        filters: conditions as SeaTable stores them: ``{"column_key", "filter_predicate",
+            "filter_term", …}``.
+        filter_conjunction: ``"And"`` or ``"Or"``.
+        sorts: ``{"column_key", "sort_type": "up" | "down"}`` entries.
+        groupbys: ``{"column_key", "sort_type"}`` entries.
+        hidden_columns: keys of the columns the view hides.
+        row_height: ``"default"``, ``"double"``, … where the server says.
+        raw: the whole JSON object as the server sent it.
+    """
 
     name: str
     id: str = json_field(key="_id")
     type: str = "table"
+    is_locked: bool = attrs.field(default=False, eq=False)
+    filters: list[dict[str, Any]] = attrs.field(factory=list, eq=False)
+    filter_conjunction: str = attrs.field(default="And", eq=False)
+    sorts: list[dict[str, Any]] = attrs.field(factory=list, eq=False)
+    groupbys: list[dict[str, Any]] = attrs.field(factory=list, eq=False)
+    hidden_columns: list[str] = attrs.field(factory=list, eq=False)
+    row_height: str | None = attrs.field(default=None, eq=False)
+    raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -50,6 +133,7 @@ class Table(JSONModel):
     id: str = json_field(key="_id")
     columns: list[Column] = attrs.field(factory=list)
     views: list[View] = attrs.field(factory=list)
+    is_header_locked: bool = attrs.field(default=False, eq=False)
 
     def column(self, name: str) -> Column:
         """The column called ``name`` (or with that key).

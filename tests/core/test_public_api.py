@@ -33,6 +33,7 @@ PUBLIC = [
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "Columns",
     "ConfigurationError",
     "CredentialRef",
     "Event",
@@ -70,6 +71,7 @@ PUBLIC = [
     "SchemaChanged",
     "SeaTableError",
     "Secret",
+    "SelectOption",
     "ServerError",
     "ServerInfo",
     "SqlResult",
@@ -79,6 +81,7 @@ PUBLIC = [
     "SystemInfo",
     "Table",
     "TableOperation",
+    "Tables",
     "Team",
     "TeamAdmin",
     "TeamUser",
@@ -92,12 +95,22 @@ PUBLIC = [
     "UnsupportedOperationError",
     "User",
     "View",
+    "Views",
     "Workspace",
     "__version__",
 ]
 
 # Created by the client (their constructors take internals), never by callers.
-HANDLES = {"Account", "Base", "Client", "SystemAdmin", "TeamAdmin"}
+HANDLES = {
+    "Account",
+    "Base",
+    "Client",
+    "Columns",
+    "SystemAdmin",
+    "Tables",
+    "TeamAdmin",
+    "Views",
+}
 
 # Public subpackages and modules (importable as seatable_async.<name>).
 SUBPACKAGES = {"bulk", "cells", "emulator", "errors", "events", "models", "redis", "cli"}
