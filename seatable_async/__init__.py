@@ -18,6 +18,11 @@ from seatable_async._auth.store import (
 )
 from seatable_async._auth.tokens import TokenGrant
 from seatable_async._base.base import Base
+from seatable_async._base.big_data import BigData
+from seatable_async._base.comments import Comments
+from seatable_async._base.custom_files import Files
+from seatable_async._base.links import Links
+from seatable_async._base.notifications import Notifications
 from seatable_async._client import Client
 from seatable_async._http.budget import BudgetEvent, BudgetStore
 from seatable_async._http.retry import RetryPolicy
@@ -59,6 +64,8 @@ from seatable_async.errors import (
 )
 from seatable_async.models import (
     AccountInfo,
+    Activity,
+    ActivityPage,
     AdminBase,
     AdminUser,
     ApiTokenInfo,
@@ -66,9 +73,15 @@ from seatable_async.models import (
     BaseSummary,
     BaseTokenInfo,
     Column,
+    Comment,
+    CustomAsset,
+    CustomFolder,
     GroupMembersResult,
+    LinkedRecord,
     Metadata,
+    Notification,
     ServerInfo,
+    SnapshotResult,
     SqlResult,
     SystemInfo,
     Table,
@@ -76,6 +89,7 @@ from seatable_async.models import (
     TeamUser,
     TokenFacts,
     User,
+    UserInfo,
     View,
     Workspace,
 )
@@ -84,6 +98,8 @@ __all__ = [
     "APIError",
     "Account",
     "AccountInfo",
+    "Activity",
+    "ActivityPage",
     "AdminBase",
     "AdminUser",
     "ApiTokenInfo",
@@ -93,6 +109,7 @@ __all__ = [
     "Base",
     "BaseSummary",
     "BaseTokenInfo",
+    "BigData",
     "BudgetEvent",
     "BudgetStore",
     "BulkImportError",
@@ -101,9 +118,14 @@ __all__ = [
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "Comment",
+    "Comments",
     "ConfigurationError",
     "CredentialRef",
+    "CustomAsset",
+    "CustomFolder",
     "FailedBatch",
+    "Files",
     "FleetStore",
     "GroupMembersResult",
     "ImportJob",
@@ -112,10 +134,14 @@ __all__ = [
     "ImportReport",
     "InsecureConnectionError",
     "InsertedRows",
+    "LinkedRecord",
+    "Links",
     "MaybeAppliedBatch",
     "MaybeAppliedError",
     "Metadata",
     "NotFoundError",
+    "Notification",
+    "Notifications",
     "PartialWrite",
     "PermissionDeniedError",
     "RateLimitedError",
@@ -126,6 +152,7 @@ __all__ = [
     "Secret",
     "ServerError",
     "ServerInfo",
+    "SnapshotResult",
     "SqlResult",
     "StoreUnavailable",
     "StoredToken",
@@ -144,6 +171,7 @@ __all__ = [
     "TwoFactorRequiredError",
     "UnsupportedOperationError",
     "User",
+    "UserInfo",
     "View",
     "Workspace",
     "__version__",

@@ -11,9 +11,16 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from typing import TYPE_CHECKING, Any
 
 from seatable_async import _validate as check
+from seatable_async._base.big_data import BigData
+from seatable_async._base.collab import CollabMixin
+from seatable_async._base.comments import Comments
 from seatable_async._base.context import BaseContext
+from seatable_async._base.custom_files import Files
 from seatable_async._base.files import FilesMixin
+from seatable_async._base.links import Links
+from seatable_async._base.notifications import Notifications
 from seatable_async._base.routing import Endpoint
+from seatable_async._base.row_extras import RowExtrasMixin
 from seatable_async._base.rows import RowsMixin
 from seatable_async._base.sql import SqlMixin
 from seatable_async.errors import ConfigurationError
@@ -28,16 +35,28 @@ METADATA = Endpoint("base.metadata", "GET", gateway="/metadata/", legacy="/metad
 _METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
-class Base(RowsMixin, SqlMixin, FilesMixin):
+class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
     """One SeaTable base, reached with a Base-Token that the client mints and renews.
 
     Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
     `Client.external_base` (external link, read-only). Any number of tasks may use one
     ``Base`` (or several for the same credential) at once; they share one Base-Token.
+
+    Attributes:
+        links: `Links` — add, remove, set and read the links of link columns.
+        big_data: `BigData` — insert into, archive to and unarchive from big-data storage.
+        comments: `Comments` — row comments.
+        notifications: `Notifications` — the base's notifications and toasts.
+        files: `Files` — files in the base's custom folders.
     """
 
     def __init__(self, context: BaseContext):
         self._ctx = context
+        self.links = Links(context)
+        self.big_data = BigData(context)
+        self.comments = Comments(context)
+        self.notifications = Notifications(context)
+        self.files = Files(context)
 
     def __repr__(self) -> str:
         token = self._ctx.peek()

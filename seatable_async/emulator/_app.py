@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from . import _control, _files, _routes_account, _routes_admin, _routes_base, _routes_tokens
+from . import (
+    _control,
+    _files,
+    _files_custom,
+    _routes_account,
+    _routes_admin,
+    _routes_base,
+    _routes_collab,
+    _routes_links,
+    _routes_rows_extra,
+    _routes_tokens,
+)
 from ._faults import error_page
 from ._http import (
     DJANGO_FAMILIES,
@@ -74,6 +85,9 @@ class EmulatorApp:
         _routes_tokens.register(self.router, version)
         _routes_base.register(self.router, version)
         _files.register(self.router, version)
+        for module in (_routes_links, _routes_rows_extra, _routes_collab, _files_custom):
+            module.register(self.router, version)
+        _routes_collab.record_activities(emu)
         if emu.control:
             _control.register(self.router)
 

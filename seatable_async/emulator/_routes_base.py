@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import _links, _routes_rows_extra
 from ._auth import base_access
 from ._cells import SYSTEM_VIEW, CellCodec
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
@@ -77,6 +78,15 @@ def gateway_rows(
             shown[key] = show(value) if show is not None else value
         out.append(shown)
     return out
+
+
+def show_links(
+    req: Request, family: str, base: Base, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """Link cells: objects on the gateway (≤50 from 6.0), row ids on legacy (`_links`)."""
+    cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+    style = "objects" if family == "gateway" else "ids"
+    _links.render_cells(req.emu.state, base, table, rows, style, cap)
 
 
 def legacy_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +176,7 @@ async def list_rows(req: Request, family: str) -> Response:
         descending=descending,
         archived=family == "gateway",  # the old dtable-server does not see big-data rows
     )
+    show_links(req, family, base, table, rows)
     if family == "gateway":
         convert = q.get("convert_keys", "false") in _TRUE
         return json_response({"rows": gateway_rows(state.codec, table, rows, convert)})
@@ -181,6 +192,7 @@ async def get_row(req: Request, family: str) -> Response:
     rows = req.emu.state.select_rows(base, table, row_id=req.params["row_id"])
     if not rows:
         raise _err(family, 404, "row _id not exits" if family == "gateway" else "row not found")
+    show_links(req, family, base, table, rows)
     if family == "gateway":
         convert = q.get("convert_keys", "") in _TRUE
         return json_response(gateway_rows(req.emu.state.codec, table, rows, convert)[0])
@@ -193,6 +205,8 @@ async def append_rows(req: Request, family: str) -> Response:
     data = await req.json_object()
     table = _table(family, base, data.get("table_name"), data.get("table_id"))
     rows = _row_dicts(family, _rows_list(family, data, "rows", MAX_WRITE))
+    if data.get("apply_default") is True:
+        rows = _routes_rows_extra.apply_defaults(table, rows)
     ids, stored = req.emu.state.insert_rows(base, table, rows, _who(claims))
     req.emu.stats.add("rows_written", len(ids))
     if family != "gateway":
@@ -220,8 +234,14 @@ async def append_row(req: Request, family: str) -> Response:
     row = data.get("row")
     if not isinstance(row, dict):
         raise _err(family, 400, "row invalid.")
-    _, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
+    anchor = data.get("anchor_row_id")
+    position = _routes_rows_extra.check_anchor(base, table, data) if anchor else ""
+    if data.get("apply_default") is True:
+        row = _routes_rows_extra.apply_defaults(table, [row])[0]
+    ids, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
     req.emu.stats.add("rows_written", 1)
+    if anchor:
+        _routes_rows_extra.place_row(req, base, table, ids[0], str(anchor), position)
     return json_response(stored)
 
 
@@ -281,7 +301,8 @@ async def sql(req: Request, family: str) -> Response:
     params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
-        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims))
+        cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims), cap)
     except SqlError as exc:
         if family == "gateway":
             raise error_message(400, str(exc)) from None

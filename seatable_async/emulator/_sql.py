@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from . import _links
 from ._cells import READ_ONLY
 from ._records import SYSTEM_TYPES, Base, Column
 from ._sql_lex import MAX_LIMIT, SqlError, Statement
@@ -49,8 +50,10 @@ def run_sql(
     parameters: Any,
     convert_keys: bool,
     who: str = "",
+    link_cap: int | None = None,
 ) -> dict[str, Any]:
-    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with."""
+    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with, and
+    at most ``link_cap`` links per link cell."""
     if not isinstance(sql, str) or not sql.strip():
         raise SqlError("sql is required")
     if parameters is None:
@@ -78,7 +81,7 @@ def run_sql(
     if stmt.kind == "DELETE":
         store.delete_rows(base, stmt.tables[0], _matching_ids(state, base, stmt, params))
         return _write_answer()
-    return _select(state, base, stmt, params, convert_keys)
+    return _select(state, base, stmt, params, convert_keys, link_cap)
 
 
 def _execute(state: State, base: Base, sql: str, params: list[Any]) -> sqlite3.Cursor:
@@ -95,7 +98,12 @@ def _matching_ids(state: State, base: Base, stmt: Statement, params: list[Any]) 
 
 
 def _select(
-    state: State, base: Base, stmt: Statement, params: list[Any], convert_keys: bool
+    state: State,
+    base: Base,
+    stmt: Statement,
+    params: list[Any],
+    convert_keys: bool,
+    link_cap: int | None,
 ) -> dict[str, Any]:
     with state.lock:
         cur = _execute(state, base, stmt.sql, params)
@@ -130,6 +138,10 @@ def _select(
         for (key, show), value in zip(plan, rec, strict=True):
             row[key] = show(value) if show is not None else value
         results.append(row)
+    for table in stmt.tables:
+        _links.render_sql(
+            state, base, table, metadata, results, convert_keys and not join, link_cap
+        )
     return {
         "success": True,
         "error_message": "",
