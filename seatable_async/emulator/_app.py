@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from . import (
+    _activity,
     _control,
     _files,
     _files_custom,
@@ -87,7 +88,7 @@ class EmulatorApp:
         _files.register(self.router, version)
         for module in (_routes_links, _routes_rows_extra, _routes_collab, _files_custom):
             module.register(self.router, version)
-        _routes_collab.record_activities(emu)
+        _activity.record_activities(emu)
         if emu.control:
             _control.register(self.router)
 

@@ -4,6 +4,7 @@ snapshots and custom-folder files (kept per base in ``State.extras``)."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from ._records import Base
     from ._state import State
 
-__all__ = ["BaseExtras", "Link", "extras_of"]
+__all__ = ["BaseExtras", "Link", "extras_of", "stamp"]
 
 
 @define
@@ -96,3 +97,9 @@ def extras_of(state: State, base: Base) -> BaseExtras:
         if found is None:
             found = state.extras[base.uuid] = BaseExtras()
         return found
+
+
+def stamp(ts: float) -> str:
+    """``2021-01-15T13:35:26.000Z`` (comment and notification times in the v5.0 spec)."""
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
