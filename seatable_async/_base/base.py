@@ -95,6 +95,7 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
         *,
         params: Mapping[str, str | int | float | bool] | None = None,
         json: Any = None,
+        form: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
     ) -> Any:
         """Send any request with this base's Base-Token: the escape hatch for endpoints the
@@ -109,6 +110,7 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
                 ``"/api-gateway/api/v2/dtables/{base_uuid}/rows/"``.
             params: query parameters.
             json: the JSON body.
+            form: a form body instead (some dtable-web endpoints take forms).
             idempotent: whether a sent request may be replayed after a 5xx or a lost answer
                 (default: all but POST).
 
@@ -126,6 +128,8 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
         route = await self._ctx.route()
         url = self._ctx.session.url(path.replace("{base_uuid}", route.dtable_uuid))
         extra: dict[str, Any] = {} if idempotent is None else {"idempotent": idempotent}
+        if form is not None:
+            extra["form"] = form
         return await self._ctx.send_url(method, url, path, route, params=params, json=json, **extra)
 
     async def import_rows(

@@ -29,7 +29,7 @@ from ._auth import account_user, api_access
 from ._extras import extras_of
 from ._files import LINK_TTL
 from ._http import Request, Response, Router, error_msg, json_response
-from ._records import Base, Table
+from ._records import Base
 from ._routes_account import base_dict, workspace_of
 from ._state import State
 
@@ -139,9 +139,7 @@ def copy_base(state: State, source: Base, workspace_id: int, name: str) -> Base:
             workspace_id=workspace_id,
             name=name,
             owner=source.owner,
-            tables=[
-                Table(t.id, t.name, [copy.deepcopy(c) for c in t.columns]) for t in source.tables
-            ],
+            tables=[copy.deepcopy(t) for t in source.tables],
             conn=state.store.connect(new_uuid),
             created_at=now,
             updated_at=now,

@@ -132,7 +132,20 @@ def _new_column(state: State, base: Base, table: Table, name: str) -> Column:
 
 
 def link_of(state: State, base: Base, link_id: str) -> Link | None:
-    return extras_of(state, base).links.get(link_id)
+    """The link ``link_id`` of ``base``; a link column made elsewhere (e.g. by the column
+    routes) is registered on first use from its column data."""
+    links = extras_of(state, base).links
+    found = links.get(link_id)
+    if found is not None or not link_id:
+        return found
+    for table in base.tables:
+        for col in table.columns:
+            data = col.data or {}
+            if col.type == "link" and data.get("link_id") == link_id:
+                other = str(data.get("other_table_id") or table.id)
+                with state.lock:
+                    return links.setdefault(link_id, Link(link_id, table.id, other))
+    return None
 
 
 def _link_columns(base: Base, link: Link, table_id: str) -> list[tuple[Table, Column]]:

@@ -33,6 +33,8 @@ async def test_base_request_uses_the_pooled_token(version: str) -> None:
         data = await w.base.request("GET", path, params=params)
         assert [r["Name"] for r in data["rows"]] == ["x"]
         assert w.emu.stats.token_requests["api"] == 1
+        notes = path.replace("rows/", "notifications/")
+        assert await w.base.request("PUT", notes, form={"seen": "true"}) == {"success": True}
         for bad in (("PATCH", path), ("GET", "https://elsewhere/x"), ("GET", "relative/")):
             with pytest.raises(sa.ConfigurationError):
                 await w.base.request(*bad)
