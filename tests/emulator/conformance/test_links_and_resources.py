@@ -340,3 +340,23 @@ async def test_users_snapshot_and_custom_files_shapes() -> None:
     assert first.json()["status"] == "created"
     assert sorted(first.json()["snapshot"]) == ["commit_id", "ctime", "dtable_name", "dtable_uuid"]
     assert again.json() == {"status": "time_is_short"}
+
+
+async def test_link_columns_made_elsewhere_and_sql_cells() -> None:
+    """A link column whose data already holds a ``link_id`` (as the column routes create them)
+    is registered on first use; SQL shows link cells as ``[{display_value, row_id}]`` (inferred,
+    like list rows on the gateway)."""
+    self_link = {
+        "type": "link",
+        "data": {"link_id": "Zz99", "table_id": "0000", "other_table_id": "0000"},
+    }
+    async with world(tables={"P": {"Name": "text", "Next": self_link}}) as w:
+        a, b = [r["_id"] for r in (await w.append([{"Name": "a"}, {"Name": "b"}], "P"))["row_ids"]]
+        body = {"link_id": "Zz99", "table_id": "0000", "other_table_id": "0000"}
+        r = await w.client.post(
+            w.gw("links/"), headers=w.headers, json={**body, "other_rows_ids_map": {a: [b]}}
+        )
+        assert r.status_code == 200, r.text
+        r = await w.sql("SELECT Name, Next FROM P WHERE Name = 'a'")
+    assert r.json()["results"] == [{"Name": "a", "Next": [{"display_value": "b", "row_id": b}]}]
+    assert w.emu.links(w.base, "P", "Next") == {a: [b]}
