@@ -75,7 +75,7 @@ def attach_link_columns(state: State, base: Base) -> None:
                 continue
             other = _other_table(base, col.data or {})
             if other is None:
-                raise ValueError(f"link column {col.name!r} names no existing other_table")
+                continue  # a bare "link" column (no other table named) stays without a link
             partner = next(
                 (
                     c

@@ -54,7 +54,7 @@ async def test_base_request_retries_reads_through_the_pipeline() -> None:
         assert w.client.stats.retries.get("5xx", 0) == w.emu.stats.faults["5xx"]
 
 
-@pytest.mark.parametrize("version", ["4.0", "6.0"])
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_account_request_and_copy_base(version: str) -> None:
     async with world(version, TABLES) as w:
         await w.base.append_rows("T", [{"Name": "kept"}])
