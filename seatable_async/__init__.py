@@ -18,7 +18,12 @@ from seatable_async._auth.store import (
 )
 from seatable_async._auth.tokens import TokenGrant
 from seatable_async._base.base import Base
+from seatable_async._base.big_data import BigData
 from seatable_async._base.columns import Columns
+from seatable_async._base.comments import Comments
+from seatable_async._base.custom_files import Files
+from seatable_async._base.links import Links
+from seatable_async._base.notifications import Notifications
 from seatable_async._base.tables import Tables
 from seatable_async._base.views import Views
 from seatable_async._client import Client
@@ -65,7 +70,7 @@ from seatable_async.events import (
     Event,
     EventsDropped,
     EventStream,
-    Notification,
+    NotificationReceived,
     OtherOperation,
     Reconnected,
     RowData,
@@ -79,6 +84,8 @@ from seatable_async.events import (
 )
 from seatable_async.models import (
     AccountInfo,
+    Activity,
+    ActivityPage,
     AdminBase,
     AdminUser,
     ApiTokenInfo,
@@ -86,10 +93,16 @@ from seatable_async.models import (
     BaseSummary,
     BaseTokenInfo,
     Column,
+    Comment,
+    CustomAsset,
+    CustomFolder,
     GroupMembersResult,
+    LinkedRecord,
     Metadata,
+    Notification,
     SelectOption,
     ServerInfo,
+    SnapshotResult,
     SqlResult,
     SystemInfo,
     Table,
@@ -97,6 +110,7 @@ from seatable_async.models import (
     TeamUser,
     TokenFacts,
     User,
+    UserInfo,
     View,
     Workspace,
 )
@@ -105,6 +119,8 @@ __all__ = [
     "APIError",
     "Account",
     "AccountInfo",
+    "Activity",
+    "ActivityPage",
     "AdminBase",
     "AdminUser",
     "ApiTokenInfo",
@@ -114,6 +130,7 @@ __all__ = [
     "Base",
     "BaseSummary",
     "BaseTokenInfo",
+    "BigData",
     "BudgetEvent",
     "BudgetStore",
     "BulkImportError",
@@ -123,13 +140,18 @@ __all__ = [
     "ClientStats",
     "Column",
     "Columns",
+    "Comment",
+    "Comments",
     "ConfigurationError",
     "CredentialRef",
+    "CustomAsset",
+    "CustomFolder",
     "Event",
     "EventStream",
     "EventsDropped",
     "EventsUnavailableError",
     "FailedBatch",
+    "Files",
     "FleetStore",
     "GroupMembersResult",
     "ImportJob",
@@ -138,11 +160,15 @@ __all__ = [
     "ImportReport",
     "InsecureConnectionError",
     "InsertedRows",
+    "LinkedRecord",
+    "Links",
     "MaybeAppliedBatch",
     "MaybeAppliedError",
     "Metadata",
     "NotFoundError",
     "Notification",
+    "NotificationReceived",
+    "Notifications",
     "OtherOperation",
     "PartialWrite",
     "PermissionDeniedError",
@@ -163,6 +189,7 @@ __all__ = [
     "SelectOption",
     "ServerError",
     "ServerInfo",
+    "SnapshotResult",
     "SqlResult",
     "StoreUnavailable",
     "StoredToken",
@@ -183,6 +210,7 @@ __all__ = [
     "TwoFactorRequiredError",
     "UnsupportedOperationError",
     "User",
+    "UserInfo",
     "View",
     "Views",
     "Workspace",

@@ -145,6 +145,40 @@ class Account:
         table = data.get("table", data) if isinstance(data, dict) else data
         return BaseSummary.from_json(table, method="POST", path=path)
 
+    async def copy_base(
+        self, workspace_id: int, base_name: str, to_workspace_id: int
+    ) -> BaseSummary:
+        """Copy a base (tables, rows, files) into a workspace (``POST /api/v2.1/dtable-copy/``).
+
+        Args:
+            workspace_id: the workspace holding the base.
+            base_name: the base's name.
+            to_workspace_id: the workspace to copy it into (may be the same one).
+
+        Returns:
+            The copy's `BaseSummary` (its name may differ when the target has that name).
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError: no such workspace or base.
+            PermissionDeniedError: no read access to the base or no write access to the target.
+            MaybeAppliedError: the copy may have been made but the answer was lost.
+        """
+        check.workspace_id(workspace_id)
+        check.text(base_name, "base_name")
+        check.integer(to_workspace_id, "to_workspace_id", minimum=0)
+        path = "/api/v2.1/dtable-copy/"
+        form = {
+            "src_workspace_id": str(workspace_id),
+            "name": base_name,
+            "dst_workspace_id": str(to_workspace_id),
+        }
+        data = await self._request(
+            "POST", path, files={k: (None, v) for k, v in form.items()}, idempotent=False
+        )
+        copied = data.get("dtable") if isinstance(data, dict) else None
+        return BaseSummary.from_json(copied, method="POST", path=path)
+
     async def delete_base(self, workspace_id: int, name: str) -> None:
         """Delete a base (it goes to the trash, as in the web UI).
 

@@ -18,6 +18,7 @@ __all__ = [
     "choice",
     "email",
     "function",
+    "id_lists",
     "integer",
     "row_ids",
     "rows",
@@ -134,6 +135,17 @@ def updates(value: object) -> list[tuple[str, dict[str, Any]]]:
         if not isinstance(row, Mapping):
             raise ConfigurationError(f"updates[{index}] must have a mapping as its row")
         out.append((row_id, dict(row)))
+    return out
+
+
+def id_lists(value: object, what: str) -> list[tuple[str, list[str]]]:
+    """``{row_id: [other row ids]}`` (order kept; duplicate ids dropped)."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{what} must be a mapping of row ids to sequences of row ids")
+    out: list[tuple[str, list[str]]] = []
+    for key, others in value.items():
+        row = text(key, f"{what} keys")
+        out.append((row, list(dict.fromkeys(row_ids(others, f"{what}[{row!r}]")))))
     return out
 
 

@@ -11,10 +11,17 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from typing import TYPE_CHECKING, Any
 
 from seatable_async import _validate as check
+from seatable_async._base.big_data import BigData
+from seatable_async._base.collab import CollabMixin
 from seatable_async._base.columns import Columns
+from seatable_async._base.comments import Comments
 from seatable_async._base.context import BaseContext
+from seatable_async._base.custom_files import Files
 from seatable_async._base.files import FilesMixin
+from seatable_async._base.links import Links
+from seatable_async._base.notifications import Notifications
 from seatable_async._base.routing import Endpoint
+from seatable_async._base.row_extras import RowExtrasMixin
 from seatable_async._base.rows import RowsMixin
 from seatable_async._base.sql import SqlMixin
 from seatable_async._base.tables import Tables
@@ -32,7 +39,7 @@ METADATA = Endpoint("base.metadata", "GET", gateway="/metadata/", legacy="/metad
 _METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
-class Base(RowsMixin, SqlMixin, FilesMixin):
+class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
     """One SeaTable base, reached with a Base-Token that the client mints and renews.
 
     Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
@@ -43,6 +50,11 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         tables: the base's tables (`Tables`: list, add, rename, duplicate, delete).
         columns: their columns (`Columns`: insert, rename, retype, select options…).
         views: their views (`Views`: list, get, add, update, delete).
+        links: `Links` — add, remove, set and read the links of link columns.
+        big_data: `BigData` — insert into, archive to and unarchive from big-data storage.
+        comments: `Comments` — row comments.
+        notifications: `Notifications` — the base's notifications and toasts.
+        files: `Files` — files in the base's custom folders.
     """
 
     def __init__(self, context: BaseContext):
@@ -50,6 +62,11 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         self.tables = Tables(context)
         self.columns = Columns(context)
         self.views = Views(context)
+        self.links = Links(context)
+        self.big_data = BigData(context)
+        self.comments = Comments(context)
+        self.notifications = Notifications(context)
+        self.files = Files(context)
 
     def __repr__(self) -> str:
         token = self._ctx.peek()
@@ -112,6 +129,7 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         *,
         params: Mapping[str, str | int | float | bool] | None = None,
         json: Any = None,
+        form: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
     ) -> Any:
         """Send any request with this base's Base-Token: the escape hatch for endpoints the
@@ -126,6 +144,7 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
                 ``"/api-gateway/api/v2/dtables/{base_uuid}/rows/"``.
             params: query parameters.
             json: the JSON body.
+            form: a form body instead (some dtable-web endpoints take forms).
             idempotent: whether a sent request may be replayed after a 5xx or a lost answer
                 (default: all but POST).
 
@@ -143,6 +162,8 @@ class Base(RowsMixin, SqlMixin, FilesMixin):
         route = await self._ctx.route()
         url = self._ctx.session.url(path.replace("{base_uuid}", route.dtable_uuid))
         extra: dict[str, Any] = {} if idempotent is None else {"idempotent": idempotent}
+        if form is not None:
+            extra["form"] = form
         return await self._ctx.send_url(method, url, path, route, params=params, json=json, **extra)
 
     async def import_rows(

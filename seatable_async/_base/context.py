@@ -97,6 +97,18 @@ class BaseContext:
         self._route = (token.generation, route)
         return route
 
+    async def supported(self, endpoint: Endpoint, route: Route) -> Route:
+        """``route`` (with the server's version when ``endpoint`` depends on it), after
+        checking the server has ``endpoint`` — for operations that send other requests first.
+
+        Raises:
+            UnsupportedOperationError: the server lacks ``endpoint``.
+        """
+        if route.version == () and _needs_version(endpoint):
+            route = attrs.evolve(route, version=await self.session.server_version())
+        endpoint.locate(route)
+        return route
+
     async def send(
         self,
         endpoint: Endpoint,

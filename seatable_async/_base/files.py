@@ -22,7 +22,7 @@ from seatable_async._http.call import Call
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import Asset
 
-__all__ = ["FilesMixin", "asset_path"]
+__all__ = ["FilesMixin", "asset_path", "read_content"]
 
 _UPLOAD_LINK = "/api/v2.1/dtable/app-upload-link/"
 _DOWNLOAD_LINK = "/api/v2.1/dtable/app-download-link/"
@@ -31,7 +31,8 @@ _KINDS = ("file", "image")
 _ASSET_IN_URL = re.compile(r"/asset/[0-9a-fA-F-]{32,36}(/.*)$")
 
 
-async def _read(data_or_path: object) -> bytes:
+async def read_content(data_or_path: object) -> bytes:
+    """The bytes of ``data_or_path`` (bytes, or a file path read without blocking)."""
     if isinstance(data_or_path, (bytes, bytearray, memoryview)):
         return bytes(data_or_path)
     if isinstance(data_or_path, (str, PathLike)):
@@ -147,7 +148,7 @@ async def _upload(
     check.choice(kind, "kind", _KINDS)
     check.boolean(replace, "replace")
     credential = ctx.api_credential()
-    content = await _read(data_or_path)
+    content = await read_content(data_or_path)
     session = ctx.session
     link = await session.request("GET", _UPLOAD_LINK, credential=credential, scheme_probe=True)
     if not isinstance(link, dict):

@@ -37,6 +37,8 @@ class Route:
         server_url: ``{gateway base}`` or ``{dtable_server}/api/v1/dtables/{uuid}``.
         db_url: ``{dtable_db}/api/v1`` on legacy routes (unused on the gateway).
         version: the server version, when it is known.
+        legacy_url: on a gateway route of a server that still runs dtable-server (4.4-5.x),
+            ``{dtable_server}/api/v1/dtables/{uuid}`` (from the token answer), else "".
     """
 
     gateway: bool
@@ -44,6 +46,7 @@ class Route:
     server_url: str
     db_url: str
     version: tuple[int, ...] = ()
+    legacy_url: str = ""
 
 
 @attrs.frozen
@@ -62,6 +65,8 @@ class Endpoint:
         idempotent: whether a sent request may be replayed (default: by method).
         gateway_since: the first version whose gateway has this path.
         legacy_until: the first version without the legacy path (6.0 removed them).
+        legacy_fallback: the gateway lacks the operation, so gateway routes of servers that
+            still run dtable-server (4.4-5.x) send it to the ``legacy`` path there.
     """
 
     operation: str
@@ -72,6 +77,7 @@ class Endpoint:
     idempotent: bool | None = None
     gateway_since: tuple[int, ...] = (4, 4)
     legacy_until: tuple[int, ...] = (6, 0)
+    legacy_fallback: bool = False
 
     def locate(self, route: Route, args: Mapping[str, str] | None = None) -> tuple[str, str]:
         """Return ``(url, template)`` of this operation on ``route``.
@@ -81,6 +87,9 @@ class Endpoint:
         """
         values = {"base_uuid": route.dtable_uuid, **(args or {})}
         if route.gateway:
+            if self._falls_back(route):
+                assert self.legacy is not None
+                return _fill(route.legacy_url, self.legacy, values), SERVER_PREFIX + self.legacy
             if self.gateway is None or (route.version and route.version < self.gateway_since):
                 raise self._unsupported(route, "the API gateway")
             return _fill(route.server_url, self.gateway, values), GATEWAY_PREFIX + self.gateway
@@ -92,8 +101,19 @@ class Endpoint:
             return _fill(route.db_url, self.legacy_db, values), DB_PREFIX + self.legacy_db
         raise self._unsupported(route, "servers before the API gateway (4.4)")
 
+    def _falls_back(self, route: Route) -> bool:
+        return (
+            self.gateway is None
+            and self.legacy_fallback
+            and self.legacy is not None
+            and bool(route.legacy_url)
+            and not (route.version and route.version >= self.legacy_until)
+        )
+
     def template(self, route: Route) -> str:
         """The path template on ``route`` (for messages; the operation's name if none)."""
+        if route.gateway and self._falls_back(route):
+            return SERVER_PREFIX + str(self.legacy)
         if route.gateway and self.gateway is not None:
             return GATEWAY_PREFIX + self.gateway
         if not route.gateway and self.legacy is not None:
@@ -155,7 +175,13 @@ async def resolve_route(
             gateway = version >= (4, 4)
     if gateway:
         base_url = f"{server_url}/api-gateway/api/v2/dtables/{uuid}"
-        return Route(True, uuid, base_url, base_url, version)
+        # 4.4-5.x answers still name dtable-server, whose paths the gateway lacks a few of
+        legacy = (
+            f"{dtable_server}/api/v1/dtables/{uuid}"
+            if dtable_server and not dtable_server.endswith("/api-gateway")
+            else ""
+        )
+        return Route(True, uuid, base_url, base_url, version, legacy)
     if not dtable_server:
         raise ResponseFormatError(
             "the Base-Token answer names no dtable_server for this pre-gateway server",

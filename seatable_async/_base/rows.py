@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
+from seatable_async._base.row_extras import ordered_page, ordering
 from seatable_async._batches import Batch, run_batches
 
 __all__ = ["APPEND_CAP", "DELETE_CAP", "LIST_CAP", "UPDATE_CAP", "RowsMixin"]
@@ -38,7 +39,14 @@ class RowsMixin:
     _ctx: BaseContext
 
     async def list_rows(
-        self, table: str, *, view: str | None = None, start: int = 0, limit: int = LIST_CAP
+        self,
+        table: str,
+        *,
+        view: str | None = None,
+        start: int = 0,
+        limit: int = LIST_CAP,
+        order_by: str | None = None,
+        direction: str = "asc",
     ) -> list[dict[str, Any]]:
         """Return one page of rows (at most 1,000), keyed by column name.
 
@@ -47,6 +55,10 @@ class RowsMixin:
             view: optional view name (its filters and sorts apply).
             start: index of the first row.
             limit: page size, 1..1000.
+            order_by: a column name to sort by before paging. dtable-server sorts itself;
+                the API gateway dropped sorting (4.4), so there the page comes from SQL
+                (``SELECT * … ORDER BY``), whose cells follow SQL's shapes.
+            direction: ``"asc"`` or ``"desc"``.
 
         Returns:
             The rows (``_id`` and the other system fields included), keyed by column name on
@@ -54,6 +66,7 @@ class RowsMixin:
 
         Raises:
             ConfigurationError: invalid arguments (before any request).
+            UnsupportedOperationError: ``order_by`` with ``view`` on the API gateway.
             NotFoundError, BadRequestError: unknown table or view.
         """
         check.text(table, "table")
@@ -61,7 +74,14 @@ class RowsMixin:
         check.integer(limit, "limit", minimum=1, maximum=LIST_CAP)
         if view is not None:
             check.text(view, "view")
+        ordering(order_by, direction, None, False)
         route = await self._ctx.route()
+        if order_by is not None:
+            ordering(order_by, direction, view, route.gateway)
+            if route.gateway:
+                return await ordered_page(
+                    self._ctx, route, table, order_by, direction, start, limit
+                )
         params: dict[str, str | int | float | bool] = {
             "table_name": table,
             "start": start,
@@ -69,6 +89,9 @@ class RowsMixin:
         }
         if view is not None:
             params["view_name"] = view
+        if order_by is not None:
+            params["order_by"] = order_by
+            params["direction"] = direction
         if route.gateway:
             params["convert_keys"] = "true"
         data = await self._ctx.send(LIST_ROWS, route, params=params)
@@ -124,7 +147,9 @@ class RowsMixin:
             raise GET_ROW.malformed(route, "the row answer is not an object")
         return data
 
-    async def append_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    async def append_rows(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, apply_default: bool = False
+    ) -> list[str]:
         """Append rows and return their ids in input order.
 
         Any number of rows: they are split into 1,000-row batches sent concurrently (at most
@@ -135,6 +160,7 @@ class RowsMixin:
         Args:
             table: table name.
             rows: mappings of column **name** to value (unknown names are ignored by SeaTable).
+            apply_default: fill empty cells with the columns' default values.
 
         Returns:
             The new rows' ids, in the order of ``rows``.
@@ -149,15 +175,17 @@ class RowsMixin:
         """
         check.text(table, "table")
         payload = check.rows(rows)
+        check.boolean(apply_default, "apply_default")
         if not payload:
             return []
         route = await self._ctx.route(write=True)
         send = self._append_batch if route.gateway else self._append_single
+        extra = {"apply_default": True} if apply_default else {}
         size = APPEND_CAP if route.gateway else 1
         batches = [
             Batch(
                 range(i, min(i + size, len(payload))),
-                _bind(send, route, table, payload[i : i + size]),
+                _bind(send, route, table, payload[i : i + size], extra),
             )
             for i in range(0, len(payload), size)
         ]
@@ -167,9 +195,10 @@ class RowsMixin:
         return [row_id for ids in results for row_id in ids]
 
     async def _append_batch(
-        self, route: Route, table: str, batch: list[dict[str, Any]]
+        self, route: Route, table: str, batch: list[dict[str, Any]], extra: dict[str, Any]
     ) -> list[str]:
-        data = await self._ctx.send(APPEND_ROWS, route, json={"table_name": table, "rows": batch})
+        body = {"table_name": table, "rows": batch, **extra}
+        data = await self._ctx.send(APPEND_ROWS, route, json=body)
         ids = data.get("row_ids") if isinstance(data, dict) else None
         if not isinstance(ids, list) or len(ids) != len(batch):
             raise APPEND_ROWS.malformed(route, "the append answer has no row_ids for every row")
@@ -182,10 +211,11 @@ class RowsMixin:
         return out
 
     async def _append_single(
-        self, route: Route, table: str, rows: list[dict[str, Any]]
+        self, route: Route, table: str, rows: list[dict[str, Any]], extra: dict[str, Any]
     ) -> list[str]:
         (row,) = rows
-        data = await self._ctx.send(APPEND_ROW, route, json={"table_name": table, "row": row})
+        body = {"table_name": table, "row": row, **extra}
+        data = await self._ctx.send(APPEND_ROW, route, json=body)
         row_id = data.get("_id") if isinstance(data, dict) else None
         if not isinstance(row_id, str) or not row_id:
             raise APPEND_ROW.malformed(route, "the append answer has no _id")

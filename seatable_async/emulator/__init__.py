@@ -69,6 +69,23 @@ row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
 
 Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,
 groups API, snapshots, formula evaluation, custom asset folders.
+* Links (``_routes_links``): link columns from ``add_base`` (``{"type": "link", "data":
+  {"other_table": ...}}``) share a ``link_id`` and one store of row pairs; gateway ``links/``
+  (POST/PUT/DELETE) and ``query-links/``, legacy ``links/``, ``batch-update-links/`` and
+  dtable-db ``linked-records/``; ≤1,000 rows per write, query 10 links per row by default and
+  ≤100; cells ``[{display_value, row_id}]`` on the gateway and in SQL (≤50 from 6.0), row ids
+  on dtable-server.
+* Row extras and big data (``_routes_rows_extra``): lock/unlock rows, legacy positional
+  insert, ``apply_default``, ``add-archived-rows/``, dtable-db ``insert-rows/``,
+  ``archive-view/``, ``unarchive/``.
+* Collaboration (``_routes_collab``): related users (gateway, dtable-server, dtable-web with the
+  Base-Token), app-user-info, row comments, notifications, ``ui-toasts/``, row activities
+  (recorded from the operations on ``emu.events``), snapshots; custom-folder files and
+  ``dtable-copy`` (``_files_custom``). Seed with `Emulator.add_comment` /
+  `Emulator.add_notification`; inspect with `Emulator.links` / `Emulator.toasts`.
+
+Deliberately left out: filtered rows, webhooks, shares, groups API, formula evaluation,
+workflows, row comments' ``POST`` (missing on 6.0.10, ISSUES #12).
 """
 
 from __future__ import annotations

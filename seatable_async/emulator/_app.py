@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 import anyio
 
 from . import (
+    _activity,
     _control,
     _files,
+    _files_custom,
     _routes_account,
     _routes_admin,
     _routes_base,
+    _routes_collab,
+    _routes_links,
+    _routes_rows_extra,
     _routes_schema,
     _routes_tokens,
 )
@@ -84,6 +89,9 @@ class EmulatorApp:
         _routes_base.register(self.router, version)
         _routes_schema.register(self.router, version)
         _files.register(self.router, version)
+        for module in (_routes_links, _routes_rows_extra, _routes_collab, _files_custom):
+            module.register(self.router, version)
+        _activity.record_activities(emu)
         if emu.control:
             _control.register(self.router)
 

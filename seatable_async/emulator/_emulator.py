@@ -190,7 +190,9 @@ class Emulator:
         created with password "password" if unknown). ``tables``: name → {column: type}, a
         type being ``"number"`` or ``{"type": "date", "data": {"format": "YYYY-MM-DD HH:mm"}}``
         (``data`` defaults like the server's). ``big_data``: the base has big-data storage
-        (SQL ``INSERT`` works only then)."""
+        (SQL ``INSERT`` works only then). A link column is ``{"type": "link", "data":
+        {"other_table": "Tasks"}}``; its counterpart in the other table is created (named after
+        this table) unless that table declares a link column back."""
         user = self.state.find_user(owner) or self.add_user(owner, "password")
         return self.state.add_base(user, name, tables, big_data=big_data)
 
@@ -230,6 +232,49 @@ class Emulator:
                     group.members.append(user.email)
             self.state.groups[group.id] = group
             return group.id
+
+    def add_comment(self, base: Base, row_id: str, text: str, author: str | None = None) -> int:
+        """Add a comment to a row (the REST API cannot before 6.1); returns its id."""
+        from ._routes_collab import add_comment
+
+        return add_comment(self, base, row_id, text, author or base.owner)
+
+    def add_notification(
+        self,
+        base: Base,
+        to_user: str,
+        msg_type: str = "row_comment",
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Add a notification of ``base`` for ``to_user`` (internal email); returns its id."""
+        from ._routes_collab import add_notification
+
+        user = self.state.find_user(to_user)
+        return add_notification(
+            self, base, user.email if user else to_user, msg_type, dict(detail or {})
+        )
+
+    def toasts(self, base: Base) -> list[dict[str, Any]]:
+        """The toasts sent to ``base``'s users: ``to_user``, ``toast_type``, ``detail``,
+        ``from``."""
+        from ._extras import extras_of
+
+        return [dict(t) for t in extras_of(self.state, base).toasts]
+
+    def links(self, base: Base, table: str, column: str) -> dict[str, list[str]]:
+        """The rows of ``table`` linked through ``column``: ``{row_id: [linked row ids]}``."""
+        from ._extras import extras_of
+
+        t = base.table(table)
+        col = t.by_name.get(column) if t is not None else None
+        link = (
+            extras_of(self.state, base).links.get(str((col.data or {}).get("link_id")))
+            if col
+            else None
+        )
+        if t is None or link is None:
+            raise KeyError(f"{table}.{column} is not a link column")
+        return {r: ids for r, ids in link.side(t.id)[0].items() if ids}
 
     def rows(self, base: Base | str, table: str) -> list[dict[str, Any]]:
         """The stored rows of ``table``, keyed by column name, plus ``_id`` and system columns."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from . import _links, _routes_rows_extra
 from ._auth import base_access
 from ._broadcast import BroadcastingRows
 from ._cells import SYSTEM_VIEW, CellCodec
@@ -84,6 +85,15 @@ def gateway_rows(
             shown[key] = show(value) if show is not None else value
         out.append(shown)
     return out
+
+
+def show_links(
+    req: Request, family: str, base: Base, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """Link cells: objects on the gateway (≤50 from 6.0), row ids on legacy (`_links`)."""
+    cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+    style = "objects" if family == "gateway" else "ids"
+    _links.render_cells(req.emu.state, base, table, rows, style, cap)
 
 
 def legacy_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +185,7 @@ async def list_rows(req: Request, family: str) -> Response:
         rows = state.select_rows(
             base, table, start, limit, order_by=order_by, descending=descending, archived=archived
         )
+    show_links(req, family, base, table, rows)
     hidden = hidden_names(table, view) if view is not None else set()
     if family == "gateway":
         convert = q.get("convert_keys", "false") in _TRUE
@@ -197,6 +208,7 @@ async def get_row(req: Request, family: str) -> Response:
     rows = req.emu.state.select_rows(base, table, row_id=req.params["row_id"])
     if not rows:
         raise _err(family, 404, "row _id not exits" if family == "gateway" else "row not found")
+    show_links(req, family, base, table, rows)
     if family == "gateway":
         convert = q.get("convert_keys", "") in _TRUE
         return json_response(gateway_rows(req.emu.state.codec, table, rows, convert)[0])
@@ -209,6 +221,8 @@ async def append_rows(req: Request, family: str) -> Response:
     data = await req.json_object()
     table = _table(family, base, data.get("table_name"), data.get("table_id"))
     rows = _row_dicts(family, _rows_list(family, data, "rows", MAX_WRITE))
+    if data.get("apply_default") is True:
+        rows = _routes_rows_extra.apply_defaults(table, rows)
     ids, stored = BroadcastingRows(req.emu).insert_rows(base, table, rows, _who(claims))
     req.emu.stats.add("rows_written", len(ids))
     if family != "gateway":
@@ -236,9 +250,18 @@ async def append_row(req: Request, family: str) -> Response:
     row = data.get("row")
     if not isinstance(row, dict):
         raise _err(family, 400, "row invalid.")
-    writer = BroadcastingRows(req.emu, single=True)
-    _, stored = writer.insert_rows(base, table, [row], _who(claims))
+    anchor = data.get("anchor_row_id")
+    position = _routes_rows_extra.check_anchor(base, table, data) if anchor else ""
+    if data.get("apply_default") is True:
+        row = _routes_rows_extra.apply_defaults(table, [row])[0]
+    if anchor:  # place_row publishes the positioned insert_row
+        ids, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
+    else:
+        writer = BroadcastingRows(req.emu, single=True)
+        ids, stored = writer.insert_rows(base, table, [row], _who(claims))
     req.emu.stats.add("rows_written", 1)
+    if anchor:
+        _routes_rows_extra.place_row(req, base, table, ids[0], str(anchor), position)
     return json_response(stored)
 
 
@@ -300,7 +323,17 @@ async def sql(req: Request, family: str) -> Response:
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
         writer = BroadcastingRows(req.emu)
-        result = run_sql(req.emu.state, base, statement, params, convert, _who(claims), writer)
+        cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+        result = run_sql(
+            req.emu.state,
+            base,
+            statement,
+            params,
+            convert,
+            _who(claims),
+            writer=writer,
+            link_cap=cap,
+        )
     except SqlError as exc:
         if family == "gateway":
             raise error_message(400, str(exc)) from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from . import _links
 from ._broadcast import BroadcastingRows
 from ._cells import READ_ONLY
 from ._records import SYSTEM_TYPES, Base, Column
@@ -50,10 +51,13 @@ def run_sql(
     parameters: Any,
     convert_keys: bool,
     who: str = "",
+    *,
     writer: BroadcastingRows | None = None,
+    link_cap: int | None = None,
 ) -> dict[str, Any]:
-    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with.
-    Writes go through ``writer`` (default: the row store, publishing nothing)."""
+    """Execute one statement; SELECT returns ≤100 rows without LIMIT and ≤10,000 with, and
+    at most ``link_cap`` links per link cell. Writes go through ``writer`` (default: the row
+    store, publishing nothing)."""
     if not isinstance(sql, str) or not sql.strip():
         raise SqlError("sql is required")
     if parameters is None:
@@ -81,7 +85,7 @@ def run_sql(
     if stmt.kind == "DELETE":
         store.delete_rows(base, stmt.tables[0], _matching_ids(state, base, stmt, params))
         return _write_answer()
-    return _select(state, base, stmt, params, convert_keys)
+    return _select(state, base, stmt, params, convert_keys, link_cap)
 
 
 def _execute(state: State, base: Base, sql: str, params: list[Any]) -> sqlite3.Cursor:
@@ -98,7 +102,12 @@ def _matching_ids(state: State, base: Base, stmt: Statement, params: list[Any]) 
 
 
 def _select(
-    state: State, base: Base, stmt: Statement, params: list[Any], convert_keys: bool
+    state: State,
+    base: Base,
+    stmt: Statement,
+    params: list[Any],
+    convert_keys: bool,
+    link_cap: int | None,
 ) -> dict[str, Any]:
     with state.lock:
         cur = _execute(state, base, stmt.sql, params)
@@ -133,6 +142,10 @@ def _select(
         for (key, show), value in zip(plan, rec, strict=True):
             row[key] = show(value) if show is not None else value
         results.append(row)
+    for table in stmt.tables:
+        _links.render_sql(
+            state, base, table, metadata, results, convert_keys and not join, link_cap
+        )
     return {
         "success": True,
         "error_message": "",

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _sql_funcs
+from . import _links, _sql_funcs
 from ._cells import CellCodec
 from ._dates import Zone
+from ._extras import BaseExtras
 from ._records import (
     SYSTEM_COLUMNS,
     SYSTEM_TYPES,
@@ -83,6 +84,7 @@ class State:
         self.external_links: dict[str, str] = {}
         self.orgs: dict[int, Org] = {}
         self.groups: dict[int, Group] = {}
+        self.extras: dict[str, BaseExtras] = {}
         self._ids: dict[str, int] = {}
 
     def next_id(self, kind: str) -> int:
@@ -182,6 +184,7 @@ class State:
             spec = tables if tables is not None else {"Table1": {"Name": "text"}}
             for tname, cols in spec.items():
                 self.create_table(base, tname, cols)
+            _links.attach_link_columns(self, base)
             self.bases[base_uuid] = base
             return base
 
@@ -191,6 +194,7 @@ class State:
     def delete_base(self, base: Base) -> None:
         with self.lock:
             self.bases.pop(base.uuid, None)
+            self.extras.pop(base.uuid, None)
             for token in [t for t, a in self.api_tokens.items() if a.base_uuid == base.uuid]:
                 del self.api_tokens[token]
             for link in [k for k, v in self.external_links.items() if v == base.uuid]:

@@ -6,7 +6,7 @@ with the client's pooled Base-Token and yields one typed, frozen event per chang
 * `RowsInserted`, `RowsUpdated`, `RowsDeleted`, `RowsLocked` — rows with ``cells`` as the
   server sent them (column key → stored value, select options as ids) and ``values`` by
   column name (options as names) from the base's metadata;
-* `SchemaChanged` (columns, tables, views), `OtherOperation`, `Notification`;
+* `SchemaChanged` (columns, tables, views), `OtherOperation`, `NotificationReceived`;
 * markers that say events are missing: `Reconnected` (the connection was lost and is back)
   and `EventsDropped` (the consumer fell behind a full buffer); re-read what changed since
   with `EventStream.changed_rows`.
@@ -20,7 +20,7 @@ from seatable_async.events._stream import DEFAULT_BUFFER, EventStream
 from seatable_async.events._types import (
     Event,
     EventsDropped,
-    Notification,
+    NotificationReceived,
     OtherOperation,
     Reconnected,
     RowData,
@@ -38,7 +38,7 @@ __all__ = [
     "Event",
     "EventStream",
     "EventsDropped",
-    "Notification",
+    "NotificationReceived",
     "OtherOperation",
     "Reconnected",
     "RowData",

@@ -24,7 +24,7 @@ from seatable_async.events._types import (
     Event,
     EventsDropped,
     Names,
-    Notification,
+    NotificationReceived,
     Reconnected,
     SchemaChanged,
     event_class,
@@ -262,8 +262,8 @@ class EventStream:
             self._buffer.put(_Pending(self._clock(), operation, version))
 
     def _notification(self, payload: dict[str, Any]) -> None:
-        if self._wanted(Notification):
-            self._buffer.put(Notification(received_at=self._clock(), data=payload))
+        if self._wanted(NotificationReceived):
+            self._buffer.put(NotificationReceived(received_at=self._clock(), data=payload))
 
     def _reconnected(self, disconnected_at: float, attempts: int) -> None:
         self._stale = True  # the schema may have changed meanwhile

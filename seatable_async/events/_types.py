@@ -20,7 +20,7 @@ from seatable_async.models import Metadata
 __all__ = [
     "Event",
     "EventsDropped",
-    "Notification",
+    "NotificationReceived",
     "OtherOperation",
     "Reconnected",
     "RowData",
@@ -152,7 +152,7 @@ class OtherOperation(TableOperation):
 
 
 @attrs.frozen(kw_only=True)
-class Notification(Event):
+class NotificationReceived(Event):
     """A ``new-notification`` message (read-only mapping as received)."""
 
     data: Mapping[str, Any] = attrs.field(converter=_frozen_map)

@@ -125,7 +125,7 @@ async def test_every_write_kind_arrives_typed_and_in_order(live: Live) -> None:
         assert dict(renamed.rows[0].values) == {"Note": "fresh"}  # names re-read after it
         live.emu.notify(live.uuid, {"msg_type": "toast", "detail": {"text": "hi"}})
         note = await next_event(stream)
-        assert isinstance(note, sa.Notification)
+        assert isinstance(note, sa.NotificationReceived)
         assert note.data["detail"] == {"text": "hi"}
         await base.delete_rows("Tasks", [ids[0]])
         deleted = await next_event(stream)

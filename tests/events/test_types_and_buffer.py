@@ -157,14 +157,14 @@ def test_names_report_what_they_lack() -> None:
     assert NAMES.misses("zzzz", {}) == {("zzzz", "")}
 
 
-def stamped(i: int) -> sa.Notification:
-    return sa.Notification(received_at=float(i), data={"i": i})
+def stamped(i: int) -> sa.NotificationReceived:
+    return sa.NotificationReceived(received_at=float(i), data={"i": i})
 
 
 @pytest.mark.anyio
 async def test_buffer_drops_oldest_and_marks_the_gap() -> None:
     dropped: list[int] = []
-    buffer: EventBuffer[sa.Notification] = EventBuffer(3, lambda: 99.0, dropped.append)
+    buffer: EventBuffer[sa.NotificationReceived] = EventBuffer(3, lambda: 99.0, dropped.append)
     for i in range(10):
         buffer.put(stamped(i))
     assert len(buffer) == 3  # bounded whatever the consumer does
@@ -172,12 +172,12 @@ async def test_buffer_drops_oldest_and_marks_the_gap() -> None:
     assert isinstance(marker, sa.EventsDropped)
     assert (marker.count, marker.since, buffer.dropped, sum(dropped)) == (7, 0.0, 7, 7)
     rest = [await buffer.get() for _ in range(3)]
-    assert [e.data["i"] for e in rest if isinstance(e, sa.Notification)] == [7, 8, 9]
+    assert [e.data["i"] for e in rest if isinstance(e, sa.NotificationReceived)] == [7, 8, 9]
 
 
 @pytest.mark.anyio
 async def test_buffer_wakes_reader_then_ends_or_fails() -> None:
-    buffer: EventBuffer[sa.Notification] = EventBuffer(5, lambda: 0.0)
+    buffer: EventBuffer[sa.NotificationReceived] = EventBuffer(5, lambda: 0.0)
     got: list[object] = []
 
     async def read() -> None:
@@ -194,7 +194,7 @@ async def test_buffer_wakes_reader_then_ends_or_fails() -> None:
     assert await buffer.get() == stamped(2)  # what waits is read first
     with pytest.raises(sa.TransportError):
         await buffer.get()
-    closed: EventBuffer[sa.Notification] = EventBuffer(5, lambda: 0.0)
+    closed: EventBuffer[sa.NotificationReceived] = EventBuffer(5, lambda: 0.0)
     closed.close()
     with pytest.raises(StopAsyncIteration):
         await closed.get()
