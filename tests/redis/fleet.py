@@ -192,7 +192,7 @@ def collect(url: str, workers: list[Worker], start_at: float,
             w.kill()
     summaries = [r for r, _ in results]
     return {
-        "summaries": summaries, "stderr": [e for _, e in results],
+        "summaries": summaries, "stderr": [e for _, e in results], "start_at": start_at,
         "stats": control(url, "/_emulator/stats"),
         "elapsed": max(s["finished"] for s in summaries) - start_at,
         "inserted": sum(s["inserted"] for s in summaries),

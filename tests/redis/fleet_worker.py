@@ -66,8 +66,11 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
             await anyio.sleep(start_at - time.time())
         started = time.time()
 
+        done_at: list[float] = []
+
         def progress(p: ImportProgress) -> None:
             nonlocal running
+            done_at.append(time.time())
             if not running and inserted + p.rows_done >= cfg.get("running_after", 1):
                 running = True
                 say("RUNNING")
@@ -96,7 +99,7 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
         "worker": cfg["worker"], "inserted": inserted, "failed": failed,
         "started": started, "finished": finished, "requests": stats.requests,
         "token_requests": stats.token_requests, "rate_limited": stats.rate_limited,
-        "store_degraded": degraded,
+        "store_degraded": degraded, "done_at": done_at,
     }
 
 
