@@ -139,8 +139,13 @@ class RedisFleetStore:
         The other arguments are those of `RedisFleetStore`.
         """
         topology = sentinel_topology(
-            sentinels, service_name, timeout=timeout, db=db, username=username,
-            password=password, sentinel_kwargs=sentinel_kwargs,
+            sentinels,
+            service_name,
+            timeout=timeout,
+            db=db,
+            username=username,
+            password=password,
+            sentinel_kwargs=sentinel_kwargs,
             connection_kwargs=connection_kwargs,
         )
         store = cls.__new__(cls)
@@ -148,7 +153,11 @@ class RedisFleetStore:
         return store
 
     def _setup(
-        self, topology: Topology, namespace: str, lock_expiry: float | None, cooldown: float,
+        self,
+        topology: Topology,
+        namespace: str,
+        lock_expiry: float | None,
+        cooldown: float,
         failover_timeout: float,
     ) -> None:
         if cooldown < 0 or failover_timeout < 0:
@@ -236,8 +245,7 @@ class RedisFleetStore:
         if not self._outage:
             self._outage = True
             logger.warning(
-                "Redis fleet store unavailable (%s); working per process, retrying Redis "
-                "in %.0f s",
+                "Redis fleet store unavailable (%s); working per process, retrying Redis in %.0f s",
                 type(exc).__name__,
                 self.cooldown,
             )
@@ -249,6 +257,7 @@ class RedisFleetStore:
 
         def op(client: Any, is_async: bool) -> Any:
             if is_async:
+
                 async def run() -> Any:
                     try:
                         return await client.evalsha(script.sha, n, *keys, *args)
@@ -372,8 +381,15 @@ class RedisFleetStore:
             for e in batch:
                 keys.extend(self._rate_keys(e.key))
                 args += [
-                    _arg(e.now), e.ticket, _arg(e.status), _arg(e.limit), _arg(e.remaining),
-                    _arg(e.reset), _arg(e.retry_after), _arg(e.max_wait), _arg(RESET_MARGIN),
+                    _arg(e.now),
+                    e.ticket,
+                    _arg(e.status),
+                    _arg(e.limit),
+                    _arg(e.remaining),
+                    _arg(e.reset),
+                    _arg(e.retry_after),
+                    _arg(e.max_wait),
+                    _arg(RESET_MARGIN),
                 ]
             args += [_arg(_INFLIGHT_TTL), str(_BUDGET_TTL)]
             await self._call(self._eval(_scripts.RELEASE, keys, args))
@@ -387,4 +403,3 @@ class RedisFleetStore:
     async def aclose(self) -> None:
         """Close the connections this store opened (clients passed in stay open)."""
         await self._topology.aclose()
-

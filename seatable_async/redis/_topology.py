@@ -147,10 +147,12 @@ def server_topology(url: str, timeout: float) -> Topology:
     return Topology(
         "server",
         async_factory=lambda: (
-            redis_asyncio.Redis.from_url(url, **_options(timeout, is_async=True)), []
+            redis_asyncio.Redis.from_url(url, **_options(timeout, is_async=True)),
+            [],
         ),
         sync_factory=lambda: (
-            redis_sync.Redis.from_url(url, **_options(timeout, is_async=False)), []
+            redis_sync.Redis.from_url(url, **_options(timeout, is_async=False)),
+            [],
         ),
     )
 
@@ -161,10 +163,12 @@ def cluster_topology(url: str, timeout: float) -> Topology:
         "cluster",
         cluster=True,
         async_factory=lambda: (
-            redis_asyncio.RedisCluster.from_url(url, **_options(timeout, is_async=True)), []
+            redis_asyncio.RedisCluster.from_url(url, **_options(timeout, is_async=True)),
+            [],
         ),
         sync_factory=lambda: (
-            redis_sync.RedisCluster.from_url(url, **_options(timeout, is_async=False)), []
+            redis_sync.RedisCluster.from_url(url, **_options(timeout, is_async=False)),
+            [],
         ),
     )
 
@@ -184,21 +188,28 @@ def sentinel_topology(
     addresses = [(str(host), int(port)) for host, port in sentinels]
     if not addresses:
         raise ValueError("from_sentinel needs at least one (host, port) Sentinel address")
-    to_sentinels = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
-                    **(sentinel_kwargs or {})}
+    to_sentinels = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        **(sentinel_kwargs or {}),
+    }
     extra = {"db": db, "username": username, "password": password, **(connection_kwargs or {})}
 
     def build_async() -> tuple[Any, list[Any]]:
         manager = redis.asyncio.sentinel.Sentinel(  # type: ignore[no-untyped-call]
-            addresses, sentinel_kwargs=dict(to_sentinels),
-            **_options(timeout, is_async=True), **extra,
+            addresses,
+            sentinel_kwargs=dict(to_sentinels),
+            **_options(timeout, is_async=True),
+            **extra,
         )
         return manager.master_for(service_name), list(manager.sentinels)
 
     def build_sync() -> tuple[Any, list[Any]]:
         manager = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
-            addresses, sentinel_kwargs=dict(to_sentinels),
-            **_options(timeout, is_async=False), **extra,
+            addresses,
+            sentinel_kwargs=dict(to_sentinels),
+            **_options(timeout, is_async=False),
+            **extra,
         )
         master = manager.master_for(service_name)  # type: ignore[no-untyped-call]
         return master, list(manager.sentinels)
@@ -215,10 +226,15 @@ def given_topology(client: Any, *, cluster: bool) -> Topology:
     if cluster:
         raise ValueError("cluster=True takes a redis:// URL or a RedisCluster client")
     # A client from Sentinel.master_for() finds the primary through its pool.
-    sentinel_pools = (redis.asyncio.sentinel.SentinelConnectionPool,
-                      redis.sentinel.SentinelConnectionPool)
-    kind = "sentinel" if isinstance(getattr(client, "connection_pool", None), sentinel_pools) \
+    sentinel_pools = (
+        redis.asyncio.sentinel.SentinelConnectionPool,
+        redis.sentinel.SentinelConnectionPool,
+    )
+    kind = (
+        "sentinel"
+        if isinstance(getattr(client, "connection_pool", None), sentinel_pools)
         else "server"
+    )
     if isinstance(client, redis_asyncio.Redis):
         return Topology(kind, async_client=client)
     if isinstance(client, redis_sync.Redis):

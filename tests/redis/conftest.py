@@ -46,8 +46,11 @@ class Setups:
         setup = self._setups.get(kind)
         if setup is not None:
             return setup
-        env = {v: os.environ[v] for v in (t.ENV_SINGLE, t.ENV_CLUSTER, t.ENV_SENTINELS,
-                                          t.ENV_SERVICE) if os.environ.get(v)}
+        env = {
+            v: os.environ[v]
+            for v in (t.ENV_SINGLE, t.ENV_CLUSTER, t.ENV_SENTINELS, t.ENV_SERVICE)
+            if os.environ.get(v)
+        }
         if not all(v in env for v in _VARS[kind]):
             reason = f"{' and '.join(_VARS[kind])} not set"
             if os.environ.get("CI"):

@@ -31,9 +31,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def emulator(*args: str) -> Iterator[str]:
     """Run ``python -m seatable_async.emulator --port 0`` and yield its URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seatable_async.emulator", "--port", "0", "--version", "6.0",
-         *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        [sys.executable, "-m", "seatable_async.emulator", "--port", "0", "--version", "6.0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None
@@ -60,9 +62,14 @@ def control(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
 
 def create_base(url: str) -> tuple[str, str]:
     """Create a base with table ``T`` (k: text, n: number); return (API-Token, base uuid)."""
-    data = control(url, "/_emulator/bases", {
-        "name": f"fleet-{uuid.uuid4().hex[:8]}", "tables": {"T": {"k": "text", "n": "number"}},
-    })
+    data = control(
+        url,
+        "/_emulator/bases",
+        {
+            "name": f"fleet-{uuid.uuid4().hex[:8]}",
+            "tables": {"T": {"k": "text", "n": "number"}},
+        },
+    )
     return str(data["api_token"]), str(data["uuid"])
 
 
@@ -152,21 +159,34 @@ def start_worker(config: dict[str, Any], workdir: str) -> Worker:
     path = os.path.join(workdir, f"worker-{config['worker']}-{uuid.uuid4().hex[:6]}.json")
     with open(path, "w") as fh:
         json.dump(config, fh)
-    return Worker(subprocess.Popen(
-        [sys.executable, "-m", "tests.redis.fleet_worker", path],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=ROOT,
-    ))
+    return Worker(
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.redis.fleet_worker", path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+    )
 
 
-def launch(url: str, tokens: list[str], workdir: str, *, workers: int, first: int = 0,
-           **config: Any) -> list[Worker]:
+def launch(
+    url: str, tokens: list[str], workdir: str, *, workers: int, first: int = 0, **config: Any
+) -> list[Worker]:
     """Start ``workers`` processes; each waits for `go` once it said READY."""
-    defaults: dict[str, Any] = {"namespace": "fleet", "rows": 200, "batch": 50,
-                                "concurrency": 4, "lock_expiry": 5.0, "redis": None}
+    defaults: dict[str, Any] = {
+        "namespace": "fleet",
+        "rows": 200,
+        "batch": 50,
+        "concurrency": 4,
+        "lock_expiry": 5.0,
+        "redis": None,
+    }
     return [
-        start_worker({**defaults, **config, "url": url, "tokens": tokens, "worker": first + i},
-                     workdir)
+        start_worker(
+            {**defaults, **config, "url": url, "tokens": tokens, "worker": first + i}, workdir
+        )
         for i in range(workers)
     ]
 
@@ -182,8 +202,9 @@ def go(workers: list[Worker], *, window: float = 1.0) -> float:
     return start_at
 
 
-def collect(url: str, workers: list[Worker], start_at: float,
-            timeout: float = 120.0) -> dict[str, Any]:
+def collect(
+    url: str, workers: list[Worker], start_at: float, timeout: float = 120.0
+) -> dict[str, Any]:
     """Wait for every worker; return their summaries plus the emulator's stats."""
     try:
         results = [w.finish(timeout) for w in workers]
@@ -192,7 +213,9 @@ def collect(url: str, workers: list[Worker], start_at: float,
             w.kill()
     summaries = [r for r, _ in results]
     return {
-        "summaries": summaries, "stderr": [e for _, e in results], "start_at": start_at,
+        "summaries": summaries,
+        "stderr": [e for _, e in results],
+        "start_at": start_at,
         "stats": control(url, "/_emulator/stats"),
         "elapsed": max(s["finished"] for s in summaries) - start_at,
         "inserted": sum(s["inserted"] for s in summaries),
@@ -200,8 +223,9 @@ def collect(url: str, workers: list[Worker], start_at: float,
     }
 
 
-def run_fleet(url: str, tokens: list[str], *, workers: int, timeout: float = 120.0,
-              **config: Any) -> dict[str, Any]:
+def run_fleet(
+    url: str, tokens: list[str], *, workers: int, timeout: float = 120.0, **config: Any
+) -> dict[str, Any]:
     """Run ``workers`` processes at once; return their summaries plus emulator stats."""
     httpx.delete(url + "/_emulator/stats", timeout=10, trust_env=False).raise_for_status()
     with tempfile.TemporaryDirectory() as workdir:

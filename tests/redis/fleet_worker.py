@@ -41,12 +41,19 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
     if isinstance(spec, str):
         spec = {"kind": "single", "url": spec}
     store = (
-        make_store(spec, namespace=cfg["namespace"], lock_expiry=cfg["lock_expiry"],
-                   cooldown=cfg.get("cooldown", 30.0), timeout=0.5,
-                   failover_timeout=cfg.get("failover_timeout", 5.0))
-        if spec else None
+        make_store(
+            spec,
+            namespace=cfg["namespace"],
+            lock_expiry=cfg["lock_expiry"],
+            cooldown=cfg.get("cooldown", 30.0),
+            timeout=0.5,
+            failover_timeout=cfg.get("failover_timeout", 5.0),
+        )
+        if spec
+        else None
     )
     if cfg.get("hang_in_refresh"):
+
         async def hang(self: ApiTokenSource) -> Any:
             say("HOLDING")
             await anyio.sleep(3600)
@@ -81,8 +88,13 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
             w = cfg["worker"]
             rows = ({"k": f"w{w}-{i}", "n": i} for i in range(cfg["rows"]))
             report = await base.import_rows(
-                "T", rows, batch_size=cfg["batch"], concurrency=cfg["concurrency"], key="k",
-                raise_on_failure=False, on_progress=progress,
+                "T",
+                rows,
+                batch_size=cfg["batch"],
+                concurrency=cfg["concurrency"],
+                key="k",
+                raise_on_failure=False,
+                on_progress=progress,
             )
             inserted += report.inserted_count
             failed += report.rows_read - report.inserted_count
@@ -96,16 +108,23 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
     if store is not None:
         await store.aclose()
     return {
-        "worker": cfg["worker"], "inserted": inserted, "failed": failed,
-        "started": started, "finished": finished, "requests": stats.requests,
-        "token_requests": stats.token_requests, "rate_limited": stats.rate_limited,
-        "store_degraded": degraded, "done_at": done_at,
+        "worker": cfg["worker"],
+        "inserted": inserted,
+        "failed": failed,
+        "started": started,
+        "finished": finished,
+        "requests": stats.requests,
+        "token_requests": stats.token_requests,
+        "rate_limited": stats.rate_limited,
+        "store_degraded": degraded,
+        "done_at": done_at,
     }
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
     with open(sys.argv[1]) as fh:
         config = json.load(fh)
     print(json.dumps(anyio.run(main, config)), flush=True)

@@ -59,11 +59,16 @@ def _cluster_nodes(port: int) -> list[dict[str, Any]]:
                 continue  # a slot being migrated
             lo, _, hi = s.partition("-")
             slots.append((int(lo), int(hi or lo)))
-        nodes.append({
-            "id": parts[0], "port": int(parts[1].split("@")[0].rsplit(":", 1)[1]),
-            "flags": set(parts[2].split(",")), "master": parts[3], "slots": slots,
-            "connected": parts[7] == "connected",
-        })
+        nodes.append(
+            {
+                "id": parts[0],
+                "port": int(parts[1].split("@")[0].rsplit(":", 1)[1]),
+                "flags": set(parts[2].split(",")),
+                "master": parts[3],
+                "slots": slots,
+                "connected": parts[7] == "connected",
+            }
+        )
     return nodes
 
 
@@ -82,10 +87,14 @@ class RedisSetup:
             return {"kind": "single", "url": self.env[t.ENV_SINGLE]}
         if self.kind == "cluster":
             return {"kind": "cluster", "url": self.env[t.ENV_CLUSTER]}
-        return {"kind": "sentinel", "sentinels": [
-            [a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1])]
-            for a in self.env[t.ENV_SENTINELS].split(",")
-        ], "service": self.env.get(t.ENV_SERVICE, t.SERVICE)}
+        return {
+            "kind": "sentinel",
+            "sentinels": [
+                [a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1])]
+                for a in self.env[t.ENV_SENTINELS].split(",")
+            ],
+            "service": self.env.get(t.ENV_SERVICE, t.SERVICE),
+        }
 
     def spec_avoiding(self, killed: Killed) -> dict[str, Any]:
         """`spec`, with a cluster seed other than ``killed`` (a process starting now needs one
@@ -121,8 +130,11 @@ class RedisSetup:
                 nodes = _cluster_nodes(port)
             except (redis.RedisError, OSError):
                 continue
-            return sorted(n["port"] for n in nodes
-                          if "master" in n["flags"] and "fail" not in n["flags"] and n["slots"])
+            return sorted(
+                n["port"]
+                for n in nodes
+                if "master" in n["flags"] and "fail" not in n["flags"] and n["slots"]
+            )
         raise redis.ConnectionError("no cluster node answered")
 
     def primary_of(self, key: str) -> int:
@@ -136,8 +148,11 @@ class RedisSetup:
             except (redis.RedisError, OSError):
                 continue
             for n in nodes:
-                if ("master" in n["flags"] and "fail" not in n["flags"]
-                        and any(lo <= slot <= hi for lo, hi in n["slots"])):
+                if (
+                    "master" in n["flags"]
+                    and "fail" not in n["flags"]
+                    and any(lo <= slot <= hi for lo, hi in n["slots"])
+                ):
                     return int(n["port"])
         raise redis.ConnectionError(f"no primary serves {key!r}")
 

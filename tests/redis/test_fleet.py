@@ -62,8 +62,12 @@ def _figures(result: dict[str, Any], bases: int) -> dict[str, float]:
     done = [int(x - result["start_at"]) for s in result["summaries"] for x in s["done_at"]]
     last = max(done)
     seconds = last + min(1.0, done.count(last) / (LIMIT * bases))
-    return {"appends": appends, "share_429": stats["rate_limited"] / max(1, appends),
-            "rate": ok / seconds / bases, "tokens": _token_requests(stats)}
+    return {
+        "appends": appends,
+        "share_429": stats["rate_limited"] / max(1, appends),
+        "rate": ok / seconds / bases,
+        "tokens": _token_requests(stats),
+    }
 
 
 def _no_trouble(result: dict[str, Any]) -> None:
@@ -76,8 +80,9 @@ def test_fleet_makes_one_token_request_per_base(
     emu: str, topology: RedisSetup, namespace: str
 ) -> None:
     tokens = [new_base(emu), new_base(emu)]
-    result = run_fleet(emu, tokens, workers=WORKERS, redis=topology.spec, namespace=namespace,
-                       rows=300, batch=50)
+    result = run_fleet(
+        emu, tokens, workers=WORKERS, redis=topology.spec, namespace=namespace, rows=300, batch=50
+    )
     assert result["failed"] == 0
     assert result["inserted"] == WORKERS * 300 * 2
     assert _token_requests(result["stats"]) == 2
@@ -90,15 +95,26 @@ def test_fleet_shares_the_rate_budget(emu: str, topology: RedisSetup, namespace:
     control(emu, "/_emulator/config", {"rate_limit": [LIMIT, 1.0]})
     token = new_base(emu)
     rows, batch = 600, 10  # 4 workers x 60 requests = 240 requests = 12 windows
-    result = run_fleet(emu, [token], workers=WORKERS, redis=topology.spec, namespace=namespace,
-                       rows=rows, batch=batch, concurrency=4)
+    result = run_fleet(
+        emu,
+        [token],
+        workers=WORKERS,
+        redis=topology.spec,
+        namespace=namespace,
+        rows=rows,
+        batch=batch,
+        concurrency=4,
+    )
     assert result["failed"] == 0 and result["inserted"] == WORKERS * rows
     f = _figures(result, 1)
-    print(f"\n[{topology.kind}] rate: {result['inserted']} rows, {f['tokens']} token requests, "
-          f"{f['appends']} appends, {f['rate']:.2f} of {LIMIT} req/s ({f['rate'] / LIMIT:.1%}), "
-          f"429 share {f['share_429']:.2%}, {result['elapsed']:.2f} s")
-    per_window = Counter(int(x - result["start_at"]) for s in result["summaries"]
-                         for x in s["done_at"])
+    print(
+        f"\n[{topology.kind}] rate: {result['inserted']} rows, {f['tokens']} token requests, "
+        f"{f['appends']} appends, {f['rate']:.2f} of {LIMIT} req/s ({f['rate'] / LIMIT:.1%}), "
+        f"429 share {f['share_429']:.2%}, {result['elapsed']:.2f} s"
+    )
+    per_window = Counter(
+        int(x - result["start_at"]) for s in result["summaries"] for x in s["done_at"]
+    )
     print(f"batches done per window: {sorted(per_window.items())}")
     assert f["tokens"] == 1
     assert f["share_429"] <= 0.01
@@ -112,17 +128,37 @@ def test_killed_lock_holder_stalls_nobody_beyond_the_lock_expiry(
     token = new_base(emu)
     expiry = 2.0
     with tempfile.TemporaryDirectory() as workdir:
-        (holder,) = launch(emu, [token], workdir, workers=1, first=99, redis=topology.spec,
-                           namespace=namespace, rows=10, batch=10, concurrency=1,
-                           lock_expiry=expiry, hang_in_refresh=True)
+        (holder,) = launch(
+            emu,
+            [token],
+            workdir,
+            workers=1,
+            first=99,
+            redis=topology.spec,
+            namespace=namespace,
+            rows=10,
+            batch=10,
+            concurrency=1,
+            lock_expiry=expiry,
+            hang_in_refresh=True,
+        )
         try:
             go([holder])
             holder.expect("HOLDING")  # it holds the refresh lock, minting
             (lock,) = topology.keys(f"{namespace}:token-lock:*")
             assert 0 < int(topology.command(lock, "PTTL", lock)) <= expiry * 1000
-            procs = launch(emu, [token], workdir, workers=WORKERS, redis=topology.spec,
-                           namespace=namespace, rows=100, batch=20, concurrency=2,
-                           lock_expiry=expiry)
+            procs = launch(
+                emu,
+                [token],
+                workdir,
+                workers=WORKERS,
+                redis=topology.spec,
+                namespace=namespace,
+                rows=100,
+                batch=20,
+                concurrency=2,
+                lock_expiry=expiry,
+            )
             for w in procs:
                 w.expect("READY")
             holder.proc.send_signal(signal.SIGKILL)  # dies mid-refresh, never releasing it
@@ -164,16 +200,28 @@ def test_primary_failover_costs_no_operation(
     (t1, uuid1), (t2, _) = create_base(emu), create_base(emu)
     tokens = [t1, t2]
     rows = 600  # per worker and base: 4 x 60 requests per base = 12 s at the allowed rate
-    cfg = {"namespace": namespace, "rows": rows, "batch": 10, "concurrency": 2,
-           "running_after": 20, "cooldown": 1.0}
+    cfg = {
+        "namespace": namespace,
+        "rows": rows,
+        "batch": 10,
+        "concurrency": 2,
+        "running_after": 20,
+        "cooldown": 1.0,
+    }
     hot = KeyLayout(namespace).rate(uuid1)[0]  # base 1's budget: every request touches it
     with tempfile.TemporaryDirectory() as workdir:
         procs, start_at, killed = _start_fleet_then_kill(emu, tokens, workdir, setup, hot, **cfg)
         try:
             t.wait_until(lambda: setup.failover_done(killed, hot), "the failover", timeout=60)
             # A process that starts now finds the fleet's token on the new primary.
-            late = launch(emu, tokens, workdir, workers=1, first=50,
-                          **{**cfg, "redis": setup.spec_avoiding(killed), "rows": 50})
+            late = launch(
+                emu,
+                tokens,
+                workdir,
+                workers=1,
+                first=50,
+                **{**cfg, "redis": setup.spec_avoiding(killed), "rows": 50},
+            )
             go(late)
             result = collect(emu, procs + late, start_at, timeout=180)
         finally:
@@ -183,10 +231,12 @@ def test_primary_failover_costs_no_operation(
     summaries, errs = result["summaries"], result["stderr"]
     f = _figures(result, 2)
     warned = sum(len(warnings_of(e)) for e in errs)
-    print(f"\n[{kind}] failover: {result['inserted']} rows, {f['tokens']} token requests, "
-          f"{f['rate']:.2f} of {LIMIT} req/s per base ({f['rate'] / LIMIT:.1%}), "
-          f"429 share {f['share_429']:.2%}, failed {result['failed']}, warnings {warned} "
-          f"({len(summaries)} processes)")
+    print(
+        f"\n[{kind}] failover: {result['inserted']} rows, {f['tokens']} token requests, "
+        f"{f['rate']:.2f} of {LIMIT} req/s per base ({f['rate'] / LIMIT:.1%}), "
+        f"429 share {f['share_429']:.2%}, failed {result['failed']}, warnings {warned} "
+        f"({len(summaries)} processes)"
+    )
     assert result["failed"] == 0
     assert result["inserted"] == WORKERS * rows * 2 + 50 * 2
     for summary, err in zip(summaries, errs, strict=True):
@@ -206,8 +256,14 @@ def test_redis_going_away_degrades_with_one_warning(emu: str, tmp_path: Path) ->
     control(emu, "/_emulator/config", {"rate_limit": [LIMIT, 1.0]})
     tokens = [new_base(emu), new_base(emu)]
     rows = 400  # 4 workers x 40 requests per base = 8 s at the allowed rate
-    cfg = {"namespace": uuid.uuid4().hex, "rows": rows, "batch": 10, "concurrency": 2,
-           "running_after": 20, "failover_timeout": 1.0}
+    cfg = {
+        "namespace": uuid.uuid4().hex,
+        "rows": rows,
+        "batch": 10,
+        "concurrency": 2,
+        "running_after": 20,
+        "failover_timeout": 1.0,
+    }
     try:
         with tempfile.TemporaryDirectory() as workdir:
             # When every worker reported RUNNING, each still has > 6 s of rate-limited work

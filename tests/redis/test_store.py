@@ -35,8 +35,12 @@ def _ref(secret: str = API) -> CredentialRef:
 def _stored(lifetime: float = 3600.0, now: float | None = None) -> StoredToken:
     now = time.time() if now is None else now
     return StoredToken(
-        secret=JWT, dtable_uuid="u-1", permission="rw", lifetime=lifetime,
-        expires_at_unix=now + lifetime - 10, use_api_gateway=True,
+        secret=JWT,
+        dtable_uuid="u-1",
+        permission="rw",
+        lifetime=lifetime,
+        expires_at_unix=now + lifetime - 10,
+        use_api_gateway=True,
     )
 
 
@@ -162,10 +166,22 @@ async def test_budget_script_follows_the_in_memory_rules(
     key = "base-uuid-1"
     steps: list[tuple[int | None, dict[str, str]]] = [
         (200, {}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "3",
-               "x-ratelimit-reset": str(now[0] + 2)}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "1",
-               "x-ratelimit-reset": str(now[0] + 2)}),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "3",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "1",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
         (None, {}),
         (429, {"retry-after": "3"}),
     ]
@@ -192,20 +208,30 @@ async def test_budget_script_follows_the_in_memory_rules(
     await store.aclose()
 
 
-def _event(limiter: RateLimiter, key: str, ticket: str, now: float, status: int | None,
-           headers: dict[str, str]) -> BudgetEvent:
+def _event(
+    limiter: RateLimiter,
+    key: str,
+    ticket: str,
+    now: float,
+    status: int | None,
+    headers: dict[str, str],
+) -> BudgetEvent:
     from seatable_async.http.ratelimit import _float, _int, parse_retry_after
 
     return BudgetEvent(
-        key, ticket, now, status, _int(headers.get("x-ratelimit-limit")),
-        _int(headers.get("x-ratelimit-remaining")), _float(headers.get("x-ratelimit-reset")),
-        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None, 60.0,
+        key,
+        ticket,
+        now,
+        status,
+        _int(headers.get("x-ratelimit-limit")),
+        _int(headers.get("x-ratelimit-remaining")),
+        _float(headers.get("x-ratelimit-reset")),
+        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None,
+        60.0,
     )
 
 
-async def test_a_429_in_one_process_blocks_the_others(
-    topology: RedisSetup, namespace: str
-) -> None:
+async def test_a_429_in_one_process_blocks_the_others(topology: RedisSetup, namespace: str) -> None:
     one = topology.store(namespace=namespace)
     two = topology.store(namespace=namespace)
     now = time.time()
@@ -222,8 +248,10 @@ async def test_clients_sharing_a_store_mint_one_token(
     fake = FakeSeaTable(token_delay=0.05)
     store = topology.store(namespace=namespace)
     with caplog.at_level(logging.WARNING, logger="seatable_async"):
-        async with sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1, \
-                sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2:
+        async with (
+            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1,
+            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2,
+        ):
             b1, b2 = c1.base(api_token(1)), c2.base(api_token(1))
             async with anyio.create_task_group() as tg:
                 for _ in range(50):
@@ -252,8 +280,9 @@ async def test_unreachable_redis_degrades_with_one_warning(
     caplog: pytest.LogCaptureFixture, cluster: bool
 ) -> None:
     fake = FakeSeaTable()
-    store = RedisFleetStore(_dead_url(), cluster=cluster, cooldown=30.0, timeout=0.5,
-                            failover_timeout=0.2)
+    store = RedisFleetStore(
+        _dead_url(), cluster=cluster, cooldown=30.0, timeout=0.5, failover_timeout=0.2
+    )
     with caplog.at_level(logging.WARNING, logger="seatable_async"):
         async with sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c:
             base = c.base(api_token(1))

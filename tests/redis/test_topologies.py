@@ -61,8 +61,13 @@ async def test_every_key_family_shares_a_slot_on_a_real_cluster(
     with caplog.at_level(logging.WARNING, logger="seatable_async"):
         now = time.time()
         for ref in _refs():
-            stored = StoredToken(secret="a.b.c", dtable_uuid="u", permission="rw",
-                                 lifetime=100, expires_at_unix=now + 90)
+            stored = StoredToken(
+                secret="a.b.c",
+                dtable_uuid="u",
+                permission="rw",
+                lifetime=100,
+                expires_at_unix=now + 90,
+            )
             async with store.lock(ref, 5.0) as held:
                 assert held
                 await store.save(ref, stored, 60)
@@ -70,10 +75,12 @@ async def test_every_key_family_shares_a_slot_on_a_real_cluster(
             assert await store.discard(ref, stored.fingerprint) is True
         for i, b in enumerate(bases):
             assert await store.acquire_budget(b, now, f"t{i}") == 0
-        await store.release_budget([
-            BudgetEvent(b, f"t{i}", now, 200, 20, 18 - i, now + 1, None, 60.0)
-            for i, b in enumerate(bases)
-        ])
+        await store.release_budget(
+            [
+                BudgetEvent(b, f"t{i}", now, 200, 20, 18 - i, now + 1, None, 60.0)
+                for i, b in enumerate(bases)
+            ]
+        )
         for i, b in enumerate(bases):
             snapshot = await store.budget_snapshot(b)
             assert snapshot["limit"] == 20 and snapshot["remaining"] == 18 - i

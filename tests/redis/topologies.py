@@ -33,8 +33,13 @@ ENV_SERVICE = "SEATABLE_ASYNC_TEST_REDIS_SENTINEL_SERVICE"
 SERVICE = "fleet"
 KINDS = ("single", "cluster", "sentinel")
 
-_COMMON = {"bind": "127.0.0.1", "save": '""', "appendonly": "no", "daemonize": "yes",
-           "protected-mode": "no"}
+_COMMON = {
+    "bind": "127.0.0.1",
+    "save": '""',
+    "appendonly": "no",
+    "daemonize": "yes",
+    "protected-mode": "no",
+}
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -90,13 +95,19 @@ def info(port: int, section: str = "all") -> dict[str, str]:
     return {k: str(v) for k, v in raw.items()}
 
 
-def start_server(home: Path, name: str, port: int, settings: dict[str, str],
-                 *, sentinel: bool = False) -> Path:
+def start_server(
+    home: Path, name: str, port: int, settings: dict[str, str], *, sentinel: bool = False
+) -> Path:
     """Write ``home/name/redis.conf`` and start ``redis-server`` on it; return the file."""
     node = home / name
     node.mkdir(parents=True, exist_ok=True)
-    lines = {**_COMMON, "port": str(port), "dir": str(node),
-             "pidfile": str(node / "redis.pid"), "logfile": str(node / "redis.log")}
+    lines = {
+        **_COMMON,
+        "port": str(port),
+        "dir": str(node),
+        "pidfile": str(node / "redis.pid"),
+        "logfile": str(node / "redis.log"),
+    }
     conf = node / "redis.conf"
     text = "".join(f"{k} {v}\n" for k, v in lines.items())
     text += "".join(f"{k} {v}\n" for k, v in settings.items())
@@ -109,10 +120,13 @@ def restart(conf: Path, *, sentinel: bool = False) -> None:
     """Start ``redis-server`` on an existing config file and wait until it answers."""
     args = ["redis-server", str(conf)] + (["--sentinel"] if sentinel else [])
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = int(next(line.split()[1] for line in conf.read_text().splitlines()
-                    if line.startswith("port ")))
-    wait_until(lambda: redis.Redis(host="127.0.0.1", port=port, socket_timeout=1).ping(),
-               f"redis on port {port}")
+    port = int(
+        next(line.split()[1] for line in conf.read_text().splitlines() if line.startswith("port "))
+    )
+    wait_until(
+        lambda: redis.Redis(host="127.0.0.1", port=port, socket_timeout=1).ping(),
+        f"redis on port {port}",
+    )
 
 
 def start_single(home: Path) -> dict[str, str]:
@@ -148,14 +162,28 @@ def info_cluster(port: int) -> dict[str, str]:
 
 def start_cluster(home: Path) -> dict[str, str]:
     ports = free_ports(6, with_bus=True)
-    settings = {"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
-                "cluster-node-timeout": "1000", "cluster-replica-validity-factor": "0"}
+    settings = {
+        "cluster-enabled": "yes",
+        "cluster-config-file": "nodes.conf",
+        "cluster-node-timeout": "1000",
+        "cluster-replica-validity-factor": "0",
+    }
     for i, port in enumerate(ports):
         start_server(home, f"node-{i}", port, settings)
     subprocess.run(
-        ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
-         "--cluster-replicas", "1", "--cluster-yes"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        [
+            "redis-cli",
+            "--cluster",
+            "create",
+            *(f"127.0.0.1:{p}" for p in ports),
+            "--cluster-replicas",
+            "1",
+            "--cluster-yes",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
     )
     wait_until(lambda: cluster_healthy(ports), "the cluster to be ok with replicas in sync")
     return {ENV_CLUSTER: f"redis://127.0.0.1:{ports[0]}"}
@@ -190,8 +218,11 @@ def _sentinel_replicas(port: int, service: str) -> list[tuple[str, int]]:
         replicas = client.sentinel_slaves(service)
     finally:
         client.close()
-    return [(r["ip"], int(r["port"])) for r in replicas
-            if "s_down" not in r["flags"] and "disconnected" not in r["flags"]]
+    return [
+        (r["ip"], int(r["port"]))
+        for r in replicas
+        if "s_down" not in r["flags"] and "disconnected" not in r["flags"]
+    ]
 
 
 def master_address(sentinels: list[int], service: str = SERVICE) -> tuple[str, int]:
@@ -213,19 +244,26 @@ def start_sentinel(home: Path) -> dict[str, str]:
     start_server(home, "primary", primary, {})
     start_server(home, "replica", replica, {"replicaof": f"127.0.0.1 {primary}"})
     for i, port in enumerate(sentinels):
-        start_server(home, f"sentinel-{i}", port, {
-            "sentinel monitor": f"{SERVICE} 127.0.0.1 {primary} 2",
-            "sentinel down-after-milliseconds": f"{SERVICE} 1000",
-            "sentinel failover-timeout": f"{SERVICE} 5000",
-            "sentinel parallel-syncs": f"{SERVICE} 1",
-        }, sentinel=True)
+        start_server(
+            home,
+            f"sentinel-{i}",
+            port,
+            {
+                "sentinel monitor": f"{SERVICE} 127.0.0.1 {primary} 2",
+                "sentinel down-after-milliseconds": f"{SERVICE} 1000",
+                "sentinel failover-timeout": f"{SERVICE} 5000",
+                "sentinel parallel-syncs": f"{SERVICE} 1",
+            },
+            sentinel=True,
+        )
     wait_until(lambda: sentinel_healthy(sentinels), "the Sentinels to know each other")
-    return {ENV_SENTINELS: ",".join(f"127.0.0.1:{p}" for p in sentinels),
-            ENV_SERVICE: SERVICE}
+    return {ENV_SENTINELS: ",".join(f"127.0.0.1:{p}" for p in sentinels), ENV_SERVICE: SERVICE}
 
 
 STARTERS: dict[str, Callable[[Path], dict[str, str]]] = {
-    "single": start_single, "cluster": start_cluster, "sentinel": start_sentinel,
+    "single": start_single,
+    "cluster": start_cluster,
+    "sentinel": start_sentinel,
 }
 
 
@@ -235,8 +273,9 @@ def _is_redis(pid: int, conf: Path) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    port = next((line.split()[1] for line in conf.read_text().splitlines()
-                 if line.startswith("port ")), "")
+    port = next(
+        (line.split()[1] for line in conf.read_text().splitlines() if line.startswith("port ")), ""
+    )
     return b"redis" in cmdline and f":{port}".encode() in cmdline
 
 
