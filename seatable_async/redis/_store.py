@@ -18,8 +18,6 @@ No credential or token appears in a key, a log line, a repr or an exception.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import random
 import time
@@ -31,14 +29,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import sniffio
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.exceptions import NoScriptError
 
 from seatable_async.auth.store import CredentialRef, StoredToken, StoreUnavailable
 from seatable_async.http.budget import RESET_MARGIN, BudgetEvent
 from seatable_async.redis import _scripts
+from seatable_async.redis._crypto import TokenSealer
 from seatable_async.redis._keys import KeyLayout
 from seatable_async.redis._topology import (
     Topology,
@@ -54,7 +50,6 @@ __all__ = ["RedisFleetStore"]
 
 logger = logging.getLogger("seatable_async")
 
-_HKDF_SALT = b"seatable-async/token-cache/v1"
 _INFLIGHT_TTL = 120.0
 _BUDGET_TTL = 3600
 _FIRST_PAUSE = 0.02
@@ -171,7 +166,7 @@ class RedisFleetStore:
         self._down_until = float("-inf")
         self._outage = False
         self._failing_since: float | None = None
-        self._ciphers: dict[tuple[str, str, str], Fernet] = {}
+        self._sealer = TokenSealer()
 
     @property
     def topology(self) -> str:
@@ -281,44 +276,17 @@ class RedisFleetStore:
     def _rate_keys(self, key: str) -> list[str]:
         return list(self._keys.rate(key))
 
-    def _cipher(self, ref: CredentialRef) -> Fernet:
-        cache_key = (ref.server_hash, ref.key, ref.secret.fingerprint)
-        cipher = self._ciphers.get(cache_key)
-        if cipher is None:
-            hkdf = HKDF(
-                algorithm=hashes.SHA256(),
-                length=32,
-                salt=_HKDF_SALT,
-                info=f"{ref.server_hash}:{ref.key}".encode(),
-            )
-            material = hkdf.derive(ref.secret.get_secret().encode())
-            cipher = self._ciphers[cache_key] = Fernet(base64.urlsafe_b64encode(material))
-        return cipher
-
     # -- TokenStore -----------------------------------------------------------------------------
 
     async def load(self, ref: CredentialRef) -> StoredToken | None:
         """The cached token of ``ref``, decrypted, or ``None``."""
         key = self._token_key(ref)
         raw = await self._call(lambda c, a: c.get(key))
-        if raw is None:
-            return None
-        _, sep, blob = _text(raw).partition("|")
-        if not sep:
-            return None
-        try:
-            data = json.loads(self._cipher(ref).decrypt(blob.encode()))
-        except (InvalidToken, ValueError):
-            return None
-        token = StoredToken.from_dict(data)
-        if token is None or token.expires_at_unix <= time.time():
-            return None
-        return token
+        return None if raw is None else self._sealer.open(ref, _text(raw))
 
     async def save(self, ref: CredentialRef, token: StoredToken, ttl: float) -> None:
         """Cache ``token`` encrypted for ``ttl`` seconds."""
-        blob = self._cipher(ref).encrypt(json.dumps(token.to_dict()).encode()).decode()
-        value = f"{token.fingerprint}|{blob}"
+        value = self._sealer.seal(ref, token)
         key, ms = self._token_key(ref), max(1, int(ttl * 1000))
         await self._call(lambda c, a: c.set(key, value, px=ms))
 
