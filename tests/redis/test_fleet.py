@@ -34,6 +34,8 @@ from tests.redis.fleet import (
 )
 from tests.redis.setups import RedisSetup
 
+pytestmark = pytest.mark.timeout(300)  # processes, rate-limited work, failovers
+
 WORKERS = 4
 LIMIT = 20  # requests per second per base (the emulator's fixed 1-second windows)
 
