@@ -126,11 +126,27 @@ async def _close(client: Any) -> None:
             await closer()
         else:
             client.close()
-        pool = getattr(client, "connection_pool", None)
-        if pool is not None:  # redis < 5.0.1 leaves a pool it was given open
-            result = pool.disconnect()
-            if hasattr(result, "__await__"):
-                await result
+    pool = getattr(client, "connection_pool", None)
+    if pool is not None:  # redis < 5.0.1 leaves a pool it was given open
+        await _maybe_await(pool.disconnect)
+    # redis-py leaves node connections of a RedisCluster open: the synchronous one's when built
+    # from a URL, the asyncio one's while it waits to re-initialise after a failure.
+    manager = getattr(client, "nodes_manager", None)
+    for attr in ("nodes_cache", "startup_nodes"):
+        for node in list(getattr(manager, attr, {}).values()):
+            if hasattr(node, "redis_connection"):
+                node_pool = getattr(node.redis_connection, "connection_pool", None)
+                if node_pool is not None:
+                    await _maybe_await(node_pool.disconnect)
+            elif hasattr(node, "disconnect"):
+                await _maybe_await(node.disconnect)
+
+
+async def _maybe_await(call: Callable[[], Any]) -> None:
+    with suppress(RedisError, OSError, RuntimeError):
+        result = call()
+        if hasattr(result, "__await__"):
+            await result
 
 
 def _options(timeout: float, *, is_async: bool) -> dict[str, Any]:

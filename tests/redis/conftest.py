@@ -8,6 +8,7 @@ CI (``CI`` set) a missing topology fails the run instead: CI must test for real.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -113,3 +114,10 @@ def namespace(redis_setups: Setups) -> Iterator[str]:
     yield ns
     for setup in redis_setups.in_use():
         _cleanup(setup, ns)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect after each test, so a leaked connection is blamed on the test that leaked it."""
+    yield
+    gc.collect()
