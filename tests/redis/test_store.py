@@ -125,9 +125,10 @@ def _server_ms(setup: RedisSetup, key: str) -> float:
 async def test_lock_of_a_crashed_holder_expires(topology: RedisSetup, namespace: str) -> None:
     store = topology.store(namespace=namespace, lock_expiry=0.4)
     key = store._lock_key(_ref())
+    await store.budget_snapshot("warm-up")  # connected before the clock starts
     # A holder that died: the lock is there, with its expiry, and nobody will release it.
+    set_at = _server_ms(topology, key)  # before the SET: the key expires at >= set_at + 400
     assert topology.command(key, "SET", key, "dead-owner", "PX", 400)
-    set_at = _server_ms(topology, key)
     async with store.lock(_ref(), 30.0) as held:
         got_at = _server_ms(topology, key)
         owner = topology.command(key, "GET", key)
