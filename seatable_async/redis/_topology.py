@@ -24,6 +24,8 @@ import redis.retry
 import redis.sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import (
+    AuthenticationError,
+    AuthorizationError,
     ClusterError,
     ConnectionError,
     ReadOnlyError,
@@ -54,6 +56,9 @@ _Factory = Callable[[], tuple[Any, list[Any]]]
 
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` may go away by itself once a failover completes."""
+    # Refused credentials are ConnectionErrors too, but waiting does not fix them.
+    if isinstance(exc, (AuthenticationError, AuthorizationError)):
+        return False
     return isinstance(exc, _TRANSIENT)
 
 

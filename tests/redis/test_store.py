@@ -353,3 +353,18 @@ async def test_a_long_outage_warns_once_then_shares_again(
     finally:
         await store.aclose()
         t.stop(tmp_path)
+
+
+async def test_refused_credentials_are_not_waited_for(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Waiting does not fix a wrong password: no ride-through, one warning, per process."""
+    url = redis_url.replace("redis://", "redis://nobody:wrong-password@")
+    store = RedisFleetStore(url, failover_timeout=3600.0)
+    with caplog.at_level(logging.WARNING, logger="seatable_async"), pytest.raises(StoreUnavailable):
+        await store.load(_ref())
+    assert store._failing_since is None and store.degraded  # gave up at the first attempt
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1 and "AuthenticationError" in warnings[0]
+    assert "wrong-password" not in warnings[0] and "wrong-password" not in repr(store)
+    await store.aclose()
