@@ -211,6 +211,7 @@ class RedisFleetStore:
         cool-down without a new warning.
         """
         pause = _FIRST_PAUSE
+        mine: float | None = None  # this operation's first failure
         while True:
             if self._outage and time.monotonic() < self._down_until:
                 raise StoreUnavailable("Redis is unavailable; working per process")
@@ -220,9 +221,13 @@ class RedisFleetStore:
             except store_errors() as exc:
                 now = time.monotonic()
                 if not probing and is_transient(exc):
+                    mine = now if mine is None else mine
                     if self._failing_since is None:
-                        self._failing_since = now
-                    if now + pause - self._failing_since < self.failover_timeout:
+                        self._failing_since = mine
+                    # Successes elsewhere (another cluster primary) reset the shared window,
+                    # so this operation also keeps its own.
+                    since = min(mine, self._failing_since)
+                    if now + pause - since < self.failover_timeout:
                         await anyio.sleep(pause * random.uniform(0.5, 1.0))
                         pause = min(_MAX_PAUSE, pause * 2)
                         continue

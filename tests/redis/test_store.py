@@ -10,6 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+import redis
 
 import seatable_async as sa
 from seatable_async.auth.secret import Secret
@@ -367,4 +368,29 @@ async def test_refused_credentials_are_not_waited_for(
     warnings = _warnings(caplog)
     assert len(warnings) == 1 and "AuthenticationError" in warnings[0]
     assert "wrong-password" not in warnings[0] and "wrong-password" not in repr(store)
+    await store.aclose()
+
+
+async def test_a_failing_operation_gives_up_while_others_succeed(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One primary of a cluster down for good, the others fine: its operations still end."""
+    store = RedisFleetStore(redis_url, failover_timeout=0.3)
+
+    def dead_primary(client: object, is_async: bool) -> object:
+        raise redis.ConnectionError("that primary is gone")
+
+    done = anyio.Event()
+
+    async def fine_elsewhere() -> None:
+        while not done.is_set():  # successes reset the store's shared failure window
+            await store.budget_snapshot("elsewhere")
+
+    with caplog.at_level(logging.WARNING, logger="seatable_async"), anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fine_elsewhere)
+            with pytest.raises(StoreUnavailable):
+                await store._call(dead_primary)
+            done.set()
+    assert len(_warnings(caplog)) == 1
     await store.aclose()
