@@ -4,7 +4,8 @@ Usage: ``python -m tests.redis.fleet_worker CONFIG.json``. The JSON holds ``url`
 (API-Tokens), ``redis`` (a `tests.redis.setups.make_store` spec, a URL for one server, or null
 for an independent process), ``namespace``, ``rows`` (per base), ``batch``, ``concurrency``,
 ``lock_expiry``, ``worker`` (index) and optionally ``cooldown``, ``failover_timeout``,
-``running_after`` and ``hang_in_refresh`` (take the refresh lock and hang while minting, to be
+``running_after``, ``prefetch_token`` (get the Base-Tokens before saying READY) and
+``hang_in_refresh`` (take the refresh lock and hang while minting, to be
 killed).
 
 It talks to the test over its standard streams, so that the test waits for events, not for
@@ -66,6 +67,9 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
         if store is not None:
             with suppress(StoreUnavailable):  # connect (find the primary, the slots) up front
                 await store.budget_snapshot("warm-up")
+        if cfg.get("prefetch_token"):  # the fleet's token in hand before the clock starts
+            for token in cfg["tokens"]:
+                await client.base(token).token_info()
         say("READY")
         line = await anyio.to_thread.run_sync(sys.stdin.readline)
         start_at = float(line.split()[1])
