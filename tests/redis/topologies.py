@@ -123,10 +123,15 @@ def restart(conf: Path, *, sentinel: bool = False) -> None:
     port = int(
         next(line.split()[1] for line in conf.read_text().splitlines() if line.startswith("port "))
     )
-    wait_until(
-        lambda: redis.Redis(host="127.0.0.1", port=port, socket_timeout=1).ping(),
-        f"redis on port {port}",
-    )
+
+    def answers() -> bool:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()  # else its socket leaks into whichever test collects it
+
+    wait_until(answers, f"redis on port {port}")
 
 
 def start_single(home: Path) -> dict[str, str]:
