@@ -26,6 +26,8 @@ pytestmark = pytest.mark.anyio
 
 API = "0123456789abcdef0123456789abcdef01234567"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjk5OTk5OTk5OTl9.c2lnbmF0dXJlLXNlY3JldC1wYXJ0"
+# Long enough that base64 ciphertext cannot contain it by chance (a 3-character uuid could).
+BASE_UUID = "5d5c8d7e-1c4b-4e52-9a43-base-under-test"
 
 
 def _ref(secret: str = API) -> CredentialRef:
@@ -37,7 +39,7 @@ def _stored(lifetime: float = 3600.0, now: float | None = None) -> StoredToken:
     now = time.time() if now is None else now
     return StoredToken(
         secret=JWT,
-        dtable_uuid="u-1",
+        dtable_uuid=BASE_UUID,
         permission="rw",
         lifetime=lifetime,
         expires_at_unix=now + lifetime - 10,
@@ -61,7 +63,7 @@ async def test_round_trip_is_encrypted_and_keys_hold_no_secret(
     assert keys == [f"{namespace}:token:{{{ref.server_hash}:{ref.key}}}"]
     value = topology.command(keys[0], "GET", keys[0])
     assert value is not None
-    for secret in (API, JWT, "u-1", "signature"):
+    for secret in (API, JWT, BASE_UUID, "c2lnbmF0dXJlLXNlY3JldC1wYXJ0"):
         assert secret not in keys[0] and secret.encode() not in value
     assert 0 < int(topology.command(keys[0], "PTTL", keys[0])) <= 60_000
     assert API not in repr(store) and "redis://" not in repr(store)
