@@ -1,27 +1,33 @@
-"""RedisFleetStore against a real Redis, on asyncio and trio."""
+"""RedisFleetStore against real Redis in each topology, on asyncio and trio."""
 
 from __future__ import annotations
 
 import logging
 import socket
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import anyio
 import pytest
 import redis
 
 import seatable_async as sa
-from seatable_async._auth.store import CredentialRef, StoredToken, StoreUnavailable
+from seatable_async._auth.store import CredentialRef, StoredToken, StoreUnavailable, from_stored
 from seatable_async._http.budget import BudgetEvent
 from seatable_async._http.ratelimit import RateLimiter
 from seatable_async._secret import Secret
-from seatable_async.redis import RedisFleetStore
+from seatable_async.redis import RedisFleetStore, _scripts
 from tests.core.fakes import FakeSeaTable, api_token
+from tests.redis import topologies as t
+from tests.redis.setups import RedisSetup
 
 pytestmark = pytest.mark.anyio
 
 API = "0123456789abcdef0123456789abcdef01234567"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjk5OTk5OTk5OTl9.c2lnbmF0dXJlLXNlY3JldC1wYXJ0"
+# Long enough that base64 ciphertext cannot contain it by chance (a 3-character uuid could).
+BASE_UUID = "5d5c8d7e-1c4b-4e52-9a43-base-under-test"
 
 
 def _ref(secret: str = API) -> CredentialRef:
@@ -29,37 +35,41 @@ def _ref(secret: str = API) -> CredentialRef:
     return CredentialRef("https://cloud.example.com", f"api:{s.fingerprint}", s)
 
 
-def _stored(lifetime: float = 3600.0) -> StoredToken:
-    return StoredToken(
-        secret=JWT, dtable_uuid="u-1", permission="rw", lifetime=lifetime,
-        expires_at_unix=time.time() + lifetime - 10, use_api_gateway=True,
+def _stored(lifetime: float = 3600.0, now: float | None = None) -> StoredToken:
+    now = time.time() if now is None else now
+    grant = sa.TokenGrant(
+        secret=Secret(JWT, kind="Base-Token"),
+        dtable_uuid=BASE_UUID,
+        permission="rw",
+        lifetime=lifetime,
+        expires_at=now + lifetime - 10,
+        use_api_gateway=True,
     )
+    return StoredToken(grant)
 
 
-def _raw(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_round_trip_is_encrypted_and_keys_hold_no_secret(
-    redis_url: str, namespace: str
+    topology: RedisSetup, namespace: str
 ) -> None:
-    store = RedisFleetStore(redis_url, namespace=namespace)
+    store = topology.store(namespace=namespace)
     ref = _ref()
     await store.save(ref, _stored(), 60)
     loaded = await store.load(ref)
     assert loaded is not None and loaded.secret == JWT and loaded.use_api_gateway is True
-    raw = _raw(redis_url)
-    try:
-        keys = [k.decode() for k in raw.scan_iter(f"{namespace}:*")]
-        assert keys == [f"{namespace}:token:{ref.server_hash}:{ref.key}"]
-        value = raw.get(keys[0])
-        assert value is not None
-        for secret in (API, JWT, "u-1", "signature"):
-            assert secret not in keys[0] and secret.encode() not in value
-        assert 0 < raw.pttl(keys[0]) <= 60_000
-    finally:
-        raw.close()
-    assert "***" not in repr(store) and API not in repr(ref) and JWT not in repr(loaded)
+    keys = topology.keys(f"{namespace}:*")
+    assert keys == [f"{namespace}:token:{{{ref.server_hash}:{ref.key}}}"]
+    value = topology.command(keys[0], "GET", keys[0])
+    assert value is not None
+    for secret in (API, JWT, BASE_UUID, "c2lnbmF0dXJlLXNlY3JldC1wYXJ0"):
+        assert secret not in keys[0] and secret.encode() not in value
+    assert 0 < int(topology.command(keys[0], "PTTL", keys[0])) <= 60_000
+    assert API not in repr(store) and "redis://" not in repr(store)
+    assert topology.kind.replace("single", "server") in repr(store)
+    assert API not in repr(ref) and JWT not in repr(loaded)
     # Someone without the API-Token cannot read it (same key, other secret).
     other = CredentialRef(ref.server, ref.key, Secret("f" * 40))
     assert await store.load(other) is None
@@ -68,17 +78,18 @@ async def test_round_trip_is_encrypted_and_keys_hold_no_secret(
 
 async def test_token_reanchored_to_local_clock(redis_url: str, namespace: str) -> None:
     store = RedisFleetStore(redis_url, namespace=namespace)
-    await store.save(_ref(), _stored(lifetime=100.0), 60)
+    stored = _stored(lifetime=100.0)  # 90 s left
+    await store.save(_ref(), stored, 60)
     loaded = await store.load(_ref())
-    assert loaded is not None
-    token = loaded.to_token(generation=3)
-    remaining = token.expires_at - anyio.current_time()
-    assert 89 < remaining <= 90.5 and token.generation == 3
+    assert loaded is not None and loaded.expires_at == stored.expires_at
+    now = anyio.current_time()
+    token = from_stored(loaded, now, stored.expires_at - 60)  # 60 s left
+    assert token.expiry - now == pytest.approx(60.0, abs=0.5)
     await store.aclose()
 
 
-async def test_discard_is_compare_and_delete(redis_url: str, namespace: str) -> None:
-    store = RedisFleetStore(redis_url, namespace=namespace)
+async def test_discard_is_compare_and_delete(topology: RedisSetup, namespace: str) -> None:
+    store = topology.store(namespace=namespace)
     ref, token = _ref(), _stored()
     await store.save(ref, token, 60)
     assert await store.discard(ref, "0" * 16) is False  # a late rejection of an older token
@@ -88,8 +99,8 @@ async def test_discard_is_compare_and_delete(redis_url: str, namespace: str) -> 
     await store.aclose()
 
 
-async def test_lock_is_exclusive(redis_url: str, namespace: str) -> None:
-    store = RedisFleetStore(redis_url, namespace=namespace)
+async def test_lock_is_exclusive(topology: RedisSetup, namespace: str) -> None:
+    store = topology.store(namespace=namespace)
     inside = 0
     peak = 0
 
@@ -106,35 +117,76 @@ async def test_lock_is_exclusive(redis_url: str, namespace: str) -> None:
         for _ in range(5):
             tg.start_soon(worker)
     assert peak == 1
+    assert topology.keys(f"{namespace}:token-lock:*") == []  # released
     await store.aclose()
 
 
-async def test_lock_of_a_crashed_holder_expires(redis_url: str, namespace: str) -> None:
-    store = RedisFleetStore(redis_url, namespace=namespace, lock_expiry=0.4)
-    raw = _raw(redis_url)
-    try:  # a holder that died: the lock is there, with its expiry, and nobody will release it
-        raw.set(store._lock_key(_ref()), "dead-owner", px=400)
-    finally:
-        raw.close()
-    started = time.monotonic()
+def _server_ms(setup: RedisSetup, key: str) -> float:
+    seconds, micros = setup.command(key, "TIME")
+    return int(seconds) * 1000 + int(micros) / 1000
+
+
+async def test_lock_of_a_crashed_holder_expires(topology: RedisSetup, namespace: str) -> None:
+    store = topology.store(namespace=namespace, lock_expiry=0.4)
+    key = store._lock_key(_ref())
+    await store.budget_snapshot("warm-up")  # connected before the clock starts
+    # A holder that died: the lock is there, with its expiry, and nobody will release it.
+    set_at = _server_ms(topology, key)  # before the SET: the key expires at >= set_at + 400
+    assert topology.command(key, "SET", key, "dead-owner", "PX", 400)
     async with store.lock(_ref(), 30.0) as held:
-        waited = time.monotonic() - started
-    assert held and 0.2 < waited < 1.0
+        got_at = _server_ms(topology, key)
+        owner = topology.command(key, "GET", key)
+    # Taken (within the store's bounded wait: expiry + 1 s), and only once Redis expired the
+    # dead holder's key (by Redis's own clock, so no guess about this machine's speed).
+    assert held and owner not in (None, b"dead-owner")
+    assert got_at - set_at >= 400 - 1
     await store.aclose()
 
 
-async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespace: str) -> None:
+async def test_scripts_may_run_twice(topology: RedisSetup, namespace: str) -> None:
+    """The store retries an operation whose answer was lost: a retry changes nothing more."""
+    store = topology.store(namespace=namespace)
+    now = time.time()
+    assert await store.acquire_budget("b", now, "t1") == 0
+    await store.release_budget([BudgetEvent("b", "t1", now, 200, 5, 4, now + 30, None, 60.0)])
+    assert await store.acquire_budget("b", now, "t2") == 0
+    assert await store.acquire_budget("b", now, "t2") == 0  # the same ticket again
+    assert (await store.budget_snapshot("b"))["remaining"] == 3
+    event = BudgetEvent("b", "t2", now, 429, None, None, None, None, 60.0)
+    await store.release_budget([event])
+    await store.release_budget([event])
+    assert (await store.budget_snapshot("b"))["c429"] == 1
+    take = store._eval(_scripts.LOCK, [store._lock_key(_ref())], ["me", "5000"])
+    assert await store._call(take) == 1 and await store._call(take) == 1  # still mine
+    await store.aclose()
+
+
+async def test_budget_script_follows_the_in_memory_rules(
+    topology: RedisSetup, namespace: str
+) -> None:
     """The same answers through the Python limiter and the Lua script give the same budget."""
     now = [1_000_000.0]
     local = RateLimiter(clock=lambda: now[0])
-    store = RedisFleetStore(redis_url, namespace=namespace)
+    store = topology.store(namespace=namespace)
     key = "base-uuid-1"
     steps: list[tuple[int | None, dict[str, str]]] = [
         (200, {}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "3",
-               "x-ratelimit-reset": str(now[0] + 2)}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "1",
-               "x-ratelimit-reset": str(now[0] + 2)}),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "3",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "1",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
         (None, {}),
         (429, {"retry-after": "3"}),
     ]
@@ -144,7 +196,7 @@ async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespa
             with pytest.raises(TimeoutError), anyio.fail_after(0.05):
                 await local.acquire(key)  # the shared budget says wait: so does the local one
             now[0] += wait + 0.001
-        with anyio.fail_after(0.5):
+        with anyio.fail_after(5):
             await local.acquire(key)
         local.release(key, status, headers)
         await store.release_budget([_event(local, key, ticket, now[0], status, headers)])
@@ -161,44 +213,62 @@ async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespa
     await store.aclose()
 
 
-def _event(limiter: RateLimiter, key: str, ticket: str, now: float, status: int | None,
-           headers: dict[str, str]) -> BudgetEvent:
+def _event(
+    limiter: RateLimiter,
+    key: str,
+    ticket: str,
+    now: float,
+    status: int | None,
+    headers: dict[str, str],
+) -> BudgetEvent:
     from seatable_async._http.ratelimit import _float, _int, parse_retry_after
 
     return BudgetEvent(
-        key, ticket, now, status, _int(headers.get("x-ratelimit-limit")),
-        _int(headers.get("x-ratelimit-remaining")), _float(headers.get("x-ratelimit-reset")),
-        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None, 60.0,
+        key,
+        ticket,
+        now,
+        status,
+        _int(headers.get("x-ratelimit-limit")),
+        _int(headers.get("x-ratelimit-remaining")),
+        _float(headers.get("x-ratelimit-reset")),
+        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None,
+        60.0,
     )
 
 
-async def test_a_429_in_one_process_blocks_the_others(redis_url: str, namespace: str) -> None:
-    one = RedisFleetStore(redis_url, namespace=namespace)
-    two = RedisFleetStore(redis_url, namespace=namespace)
+async def test_a_429_in_one_process_blocks_the_others(topology: RedisSetup, namespace: str) -> None:
+    one = topology.store(namespace=namespace)
+    two = topology.store(namespace=namespace)
     now = time.time()
     assert await one.acquire_budget("b", now, "a") == 0
     await one.release_budget([BudgetEvent("b", "a", now, 429, None, None, None, 2.0, 60.0)])
-    assert 1.9 < await two.acquire_budget("b", now + 0.01, "c") <= 2.0
+    assert await two.acquire_budget("b", now + 0.01, "c") == pytest.approx(1.99, abs=1e-3)
     await one.aclose()
     await two.aclose()
 
 
-async def test_clients_sharing_a_store_mint_one_token(redis_url: str, namespace: str) -> None:
+async def test_clients_sharing_a_store_mint_one_token(
+    topology: RedisSetup, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeSeaTable(token_delay=0.05)
-    store = RedisFleetStore(redis_url, namespace=namespace)
-    async with sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1, \
-            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2:
-        b1, b2 = c1.base(api_token(1)), c2.base(api_token(1))
-        async with anyio.create_task_group() as tg:
-            for _ in range(50):
-                tg.start_soon(b1.list_rows, "T")
-                tg.start_soon(b2.list_rows, "T")
-        assert fake.token_requests == 1
-        # A refused token is re-minted once and the fresh one replaces it in the store.
-        fake.revoked.update(h.split(" ", 1)[1] for h in fake.seen_authorization if "." in h)
-        await b1.list_rows("T")
-        await b2.list_rows("T")
-        assert fake.token_requests == 2
+    store = topology.store(namespace=namespace)
+    with caplog.at_level(logging.WARNING, logger="seatable_async"):
+        async with (
+            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1,
+            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2,
+        ):
+            b1, b2 = c1.base(api_token(1)), c2.base(api_token(1))
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(b1.list_rows, "T")
+                    tg.start_soon(b2.list_rows, "T")
+            assert fake.token_requests == 1
+            # A refused token is re-minted once and the fresh one replaces it in the store.
+            fake.revoked.update(h.split(" ", 1)[1] for h in fake.seen_authorization if "." in h)
+            await b1.list_rows("T")
+            await b2.list_rows("T")
+            assert fake.token_requests == 2
+    assert _warnings(caplog) == [] and not store.degraded
     await store.aclose()
 
 
@@ -210,11 +280,14 @@ def _dead_url() -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
+@pytest.mark.parametrize("cluster", [False, True])
 async def test_unreachable_redis_degrades_with_one_warning(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, cluster: bool
 ) -> None:
     fake = FakeSeaTable()
-    store = RedisFleetStore(_dead_url(), cooldown=30.0, timeout=0.5)
+    store = RedisFleetStore(
+        _dead_url(), cluster=cluster, cooldown=30.0, timeout=0.5, failover_timeout=0.2
+    )
     with caplog.at_level(logging.WARNING, logger="seatable_async"):
         async with sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c:
             base = c.base(api_token(1))
@@ -223,7 +296,104 @@ async def test_unreachable_redis_degrades_with_one_warning(
                     tg.start_soon(base.list_rows, "T")
         with pytest.raises(StoreUnavailable):
             await store.load(_ref())
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "Redis" in warnings[0].getMessage()
-    assert fake.token_requests == 1
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1 and "Redis" in warnings[0]
+    assert fake.token_requests == 1 and store.degraded
+    await store.aclose()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` (the store's own state: no event to wait on) until it holds."""
+    with anyio.fail_after(30):
+        while not condition():  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+
+
+async def test_a_brief_outage_costs_no_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis restarting within ``failover_timeout``: the operation waits, then succeeds."""
+    setup = RedisSetup("single", t.start_single(tmp_path))
+    store = setup.store(failover_timeout=60.0, timeout=0.5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="seatable_async"):
+            await store.save(_ref(), _stored(), 60)
+            killed = setup.kill_primary_of("k")
+            async with anyio.create_task_group() as tg:
+                result: list[StoredToken | None] = []
+
+                async def load() -> None:
+                    result.append(await store.load(_ref()))
+
+                tg.start_soon(load)
+                await _until(lambda: store._failing_since is not None)  # it is retrying
+                await anyio.to_thread.run_sync(t.restart, killed.conf)
+        assert result == [None]  # the restarted server kept nothing (no persistence)
+        assert _warnings(caplog) == [] and not store.degraded
+    finally:
+        await store.aclose()
+        t.stop(tmp_path)
+
+
+async def test_a_long_outage_warns_once_then_shares_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup = RedisSetup("single", t.start_single(tmp_path))
+    store = setup.store(failover_timeout=0.2, cooldown=0.0, timeout=0.5)
+    try:
+        with caplog.at_level(logging.INFO, logger="seatable_async"):
+            await store.save(_ref(), _stored(), 60)
+            killed = setup.kill_primary_of("k")
+            for _ in range(3):
+                with pytest.raises(StoreUnavailable):
+                    await store.load(_ref())
+                assert store.degraded
+            await anyio.to_thread.run_sync(t.restart, killed.conf)
+            await store.save(_ref(), _stored(), 60)  # one probe: shared again
+        assert not store.degraded and await store.load(_ref()) is not None
+        warnings = _warnings(caplog)
+        assert len(warnings) == 1 and "unavailable" in warnings[0]
+        assert any("reachable again" in r.getMessage() for r in caplog.records)
+    finally:
+        await store.aclose()
+        t.stop(tmp_path)
+
+
+async def test_refused_credentials_are_not_waited_for(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Waiting does not fix a wrong password: no ride-through, one warning, per process."""
+    url = redis_url.replace("redis://", "redis://nobody:wrong-password@")
+    store = RedisFleetStore(url, failover_timeout=3600.0)
+    with caplog.at_level(logging.WARNING, logger="seatable_async"), pytest.raises(StoreUnavailable):
+        await store.load(_ref())
+    assert store._failing_since is None and store.degraded  # gave up at the first attempt
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1 and "AuthenticationError" in warnings[0]
+    assert "wrong-password" not in warnings[0] and "wrong-password" not in repr(store)
+    await store.aclose()
+
+
+async def test_a_failing_operation_gives_up_while_others_succeed(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One primary of a cluster down for good, the others fine: its operations still end."""
+    store = RedisFleetStore(redis_url, failover_timeout=0.3)
+
+    def dead_primary(client: object, is_async: bool) -> object:
+        raise redis.ConnectionError("that primary is gone")
+
+    done = anyio.Event()
+
+    async def fine_elsewhere() -> None:
+        while not done.is_set():  # successes reset the store's shared failure window
+            await store.budget_snapshot("elsewhere")
+
+    with caplog.at_level(logging.WARNING, logger="seatable_async"), anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fine_elsewhere)
+            with pytest.raises(StoreUnavailable):
+                await store._call(dead_primary)
+            done.set()
+    assert len(_warnings(caplog)) == 1
     await store.aclose()
