@@ -98,7 +98,9 @@ class RedisFleetStore:
         timeout: float = 2.0,
         failover_timeout: float = 5.0,
     ):
-        if isinstance(redis, str):
+        if isinstance(redis, Topology):  # from_sentinel
+            topology = redis
+        elif isinstance(redis, str):
             topology = (cluster_topology if cluster else server_topology)(redis, timeout)
         else:
             topology = given_topology(redis, cluster=cluster)
@@ -143,9 +145,13 @@ class RedisFleetStore:
             sentinel_kwargs=sentinel_kwargs,
             connection_kwargs=connection_kwargs,
         )
-        store = cls.__new__(cls)
-        store._setup(topology, namespace, lock_expiry, cooldown, failover_timeout)
-        return store
+        return cls(
+            topology,
+            namespace=namespace,
+            lock_expiry=lock_expiry,
+            cooldown=cooldown,
+            failover_timeout=failover_timeout,
+        )
 
     def _setup(
         self,
