@@ -26,6 +26,8 @@ class BudgetEvent:
     reset: float | None
     retry_after: float | None
     max_wait: float
+    sent: bool = True
+    """False when the request was never sent: it only gives its unit back."""
 
 
 @runtime_checkable

@@ -30,6 +30,7 @@ from seatable_async.errors import RateLimitedError
 __all__ = ["RateLimiter"]
 
 _MAX_BLOCK = 60.0
+_MAX_PENDING = 10_000
 _SWEEP_AT = 1024
 
 
@@ -180,7 +181,7 @@ class RateLimiter:
         if self._store is not None:
             tickets = self._tickets.get(key)
             if tickets:
-                self._release_shared(key, tickets.pop(), status, headers)
+                self._release_shared(key, tickets.pop(), status, headers, sent)
         budget = self._budget(key)
         budget.in_flight = max(0, budget.in_flight - 1)
         if sent:
@@ -242,7 +243,12 @@ class RateLimiter:
             await anyio.sleep(min(wait, self._max_wait))
 
     def _release_shared(
-        self, key: str, ticket: str, status: int | None, headers: Mapping[str, str] | None
+        self,
+        key: str,
+        ticket: str,
+        status: int | None,
+        headers: Mapping[str, str] | None,
+        sent: bool,
     ) -> None:
         now = self._clock()
         limit = remaining = reset = retry_after = None
@@ -254,7 +260,7 @@ class RateLimiter:
             retry_after = parse_retry_after(headers or {}, now=now, cap=self._max_wait)
         self._pending.append(
             BudgetEvent(
-                key, ticket, now, status, limit, remaining, reset, retry_after, self._max_wait
+                key, ticket, now, status, limit, remaining, reset, retry_after, self._max_wait, sent
             )
         )
         if self._spawn is not None and not self._flushing and self._store is not None:
@@ -275,6 +281,9 @@ class RateLimiter:
             try:
                 await store.release_budget(events)
             except Exception:  # the store logs; the per-process budget saw the answers too
+                # Keep them (bounded) for when the store answers again: their tickets hold
+                # units of the shared budget until they are released.
+                self._pending = (events + self._pending)[-_MAX_PENDING:]
                 return
 
     def snapshot(self, key: str) -> tuple[int | None, int | None, float | None]:

@@ -369,6 +369,7 @@ class RedisFleetStore:
                     _arg(e.retry_after),
                     _arg(e.max_wait),
                     _arg(RESET_MARGIN),
+                    "1" if e.sent else "0",
                 ]
             args += [_arg(_INFLIGHT_TTL), str(_BUDGET_TTL)]
             await self._call(self._eval(_scripts.RELEASE, keys, args))

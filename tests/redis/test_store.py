@@ -59,7 +59,7 @@ async def test_round_trip_is_encrypted_and_keys_hold_no_secret(
     ref = _ref()
     await store.save(ref, _stored(), 60)
     loaded = await store.load(ref)
-    assert loaded is not None and loaded.secret == JWT and loaded.use_api_gateway is True
+    assert loaded is not None and loaded.secret == JWT and loaded.grant.use_api_gateway is True
     keys = topology.keys(f"{namespace}:*")
     assert keys == [f"{namespace}:token:{{{ref.server_hash}:{ref.key}}}"]
     value = topology.command(keys[0], "GET", keys[0])
@@ -151,7 +151,10 @@ async def test_scripts_may_run_twice(topology: RedisSetup, namespace: str) -> No
     await store.release_budget([BudgetEvent("b", "t1", now, 200, 5, 4, now + 30, None, 60.0)])
     assert await store.acquire_budget("b", now, "t2") == 0
     assert await store.acquire_budget("b", now, "t2") == 0  # the same ticket again
-    assert (await store.budget_snapshot("b"))["remaining"] == 3
+    assert (await store.budget_snapshot("b"))["reported"] == 4
+    for ticket in ("t3", "t4", "t5"):  # 4 reported, t2 in flight once: 3 more fit
+        assert await store.acquire_budget("b", now, ticket) == 0
+    assert await store.acquire_budget("b", now, "t6") > 0
     event = BudgetEvent("b", "t2", now, 429, None, None, None, None, 60.0)
     await store.release_budget([event])
     await store.release_budget([event])
@@ -201,16 +204,23 @@ async def test_budget_script_follows_the_in_memory_rules(
         local.release(key, status, headers)
         await store.release_budget([_event(local, key, ticket, now[0], status, headers)])
         shared = await store.budget_snapshot(key)
-        limit, remaining, reset = local.snapshot(key)
-        assert shared.get("remaining") == remaining
+        in_flight = _in_flight(topology, store, key)
+        limit, available, window = local.snapshot(key)
+        reported = shared.get("reported")
+        assert (reported - in_flight if reported is not None else None) == available
         assert shared.get("limit") == (float(limit) if limit is not None else None)
-        assert shared.get("reset_at") == reset
+        assert shared.get("window") == window
         now[0] += 0.1
     # After the 429 both block until the reset, and answer the same wait.
     wait = await store.acquire_budget(key, now[0], "tx")
     expected = local._budget(key).blocked_until - now[0]
     assert wait == pytest.approx(expected, abs=1e-6) and wait > 1.0
     await store.aclose()
+
+
+def _in_flight(topology: RedisSetup, store: RedisFleetStore, key: str) -> int:
+    zset = store._rate_keys(key)[1]
+    return int(topology.command(zset, "ZCARD", zset))
 
 
 def _event(
