@@ -18,6 +18,7 @@ from seatable_async._auth.store import (
 )
 from seatable_async._auth.tokens import TokenGrant
 from seatable_async._base.base import Base
+from seatable_async._base.export import ExportProgress
 from seatable_async._client import Client
 from seatable_async._http.budget import BudgetEvent, BudgetStore
 from seatable_async._http.retry import RetryPolicy
@@ -33,6 +34,15 @@ from seatable_async.bulk import (
     InsertedRows,
     MaybeAppliedBatch,
     RowIds,
+)
+from seatable_async.cells import (
+    CellOptions,
+    ColumnLike,
+    ColumnSpec,
+    EncodedRow,
+    LinkInfo,
+    RowDecoder,
+    RowEncoder,
 )
 from seatable_async.errors import (
     APIError,
@@ -96,13 +106,18 @@ __all__ = [
     "BudgetEvent",
     "BudgetStore",
     "BulkImportError",
+    "CellOptions",
     "CellValueError",
     "Client",
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "ColumnLike",
+    "ColumnSpec",
     "ConfigurationError",
     "CredentialRef",
+    "EncodedRow",
+    "ExportProgress",
     "FailedBatch",
     "FleetStore",
     "GroupMembersResult",
@@ -112,6 +127,7 @@ __all__ = [
     "ImportReport",
     "InsecureConnectionError",
     "InsertedRows",
+    "LinkInfo",
     "MaybeAppliedBatch",
     "MaybeAppliedError",
     "Metadata",
@@ -121,6 +137,8 @@ __all__ = [
     "RateLimitedError",
     "ResponseFormatError",
     "RetryPolicy",
+    "RowDecoder",
+    "RowEncoder",
     "RowIds",
     "SeaTableError",
     "Secret",

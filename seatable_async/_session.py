@@ -8,6 +8,7 @@ server's URL and version, the wall clock and the concurrency limit. The client b
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
 
 import attrs
@@ -31,6 +32,7 @@ class Session:
         clock: the client's Unix-time source.
         max_concurrency: requests in flight at once for the client.
         server_version: the server's version as numbers, asked once (``/server-info/``).
+        timezone: the server's time zone for typed date cells, when the client was told.
     """
 
     server_url: str
@@ -39,6 +41,7 @@ class Session:
     clock: Callable[[], float] = attrs.field(repr=False)
     max_concurrency: int
     server_version: Callable[[], Awaitable[tuple[int, ...]]] = attrs.field(repr=False)
+    timezone: tzinfo | None = None
 
     def url(self, path: str) -> str:
         """The absolute URL of a server path."""

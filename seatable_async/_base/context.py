@@ -15,6 +15,7 @@ from seatable_async._auth.pool import TokenSource
 from seatable_async._auth.sources import ApiTokenSource
 from seatable_async._auth.tokens import BaseToken
 from seatable_async._base.routing import Endpoint, Route, resolve_route
+from seatable_async._base.schema import SchemaCache
 from seatable_async._http.call import Call, StaticCredential
 from seatable_async._secret import Secret
 from seatable_async._session import Session
@@ -57,6 +58,8 @@ class BaseContext:
         self.credential = PooledCredential(session.pool, source)
         self.api_token = api_token
         self.read_only = read_only
+        #: The base's metadata, cached for typed cells (see `seatable_async._base.schema`).
+        self.schema = SchemaCache(self)
 
     def peek(self) -> BaseToken | None:
         """The current Base-Token without fetching one."""
