@@ -152,7 +152,8 @@ class ExportMixin(CellsMixin):
         cells: CellOptions | None = None,
     ) -> AsyncIterator[pa.RecordBatch]:
         """`export` as Arrow record batches with one schema, typed from the column types
-        (write them to Parquet as they come: memory stays at a few batches).
+        (write them to Parquet as they come: memory stays at a few batches). An export without
+        rows yields one empty batch, so that a writer learns the schema.
 
         Args:
             system_fields: system fields to include first (``_id``, ``_ctime``, ``_mtime`` by
@@ -182,14 +183,21 @@ class ExportMixin(CellsMixin):
             builder = await self._table_builder(job.table, plan)
             if with_builder:
                 yield builder
+        empty = True
         async for rows in job.batches():
             if builder is None:
                 builder = self._query_builder(job.sql_columns or [], plan.cells)
                 if with_builder:
                     yield builder
             yield builder.batch(rows)
-        if builder is None and with_builder:
-            yield self._query_builder(job.sql_columns or [], plan.cells)
+            empty = False
+        if empty:
+            if builder is None:
+                builder = self._query_builder(job.sql_columns or [], plan.cells)
+                if with_builder:
+                    yield builder
+            if not with_builder:
+                yield builder.batch([])  # so that a writer learns the schema
 
     async def _table_builder(self, table: str, plan: _ArrowPlan) -> ArrowBuilder:
         specs = (await self._ctx.schema.table(table)).columns
