@@ -92,7 +92,7 @@ class SchemaCache:
                 except KeyError:
                     pass
         raise NotFoundError(
-            f"the base has no table {name!r}", status=404, error_msg="table not found"
+            f"table not found: the base has no table {name!r}", status=404, error_msg="table not found"
         )
 
     @contextmanager
