@@ -92,7 +92,9 @@ class SchemaCache:
                 except KeyError:
                     pass
         raise NotFoundError(
-            f"table not found: the base has no table {name!r}", status=404, error_msg="table not found"
+            f"table not found: the base has no table {name!r}",
+            status=404,
+            error_msg="table not found",
         )
 
     @contextmanager

@@ -84,15 +84,16 @@ async def read_chunks(
                 return
         return
     rows = iter(source)
-    first = True
+    head, failure = await anyio.to_thread.run_sync(_read_chunk, rows, 1)
+    if failure is not None:
+        raise failure
+    if head and _is_record_batch(head[0]):
+        # An iterable of record batches (ParquetFile.iter_batches(), …): read it as rows.
+        rows = iter_frame_rows(itertools.chain(head, rows), batch_size=size)
+    else:
+        rows = itertools.chain(head, rows)
     while not stopped():
         chunk, failure = await anyio.to_thread.run_sync(_read_chunk, rows, size)
-        if first and chunk and failure is None and _is_record_batch(chunk[0]):
-            # An iterable of record batches (ParquetFile.iter_batches(), …): read it as rows.
-            rows = iter_frame_rows(itertools.chain(chunk, rows), batch_size=size)
-            first = False
-            continue
-        first = False
         if chunk:
             yield chunk
         if failure is not None:

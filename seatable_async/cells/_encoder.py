@@ -10,7 +10,7 @@ from typing import Any, Literal
 import attrs
 
 from seatable_async.cells._common import Invalid, is_missing
-from seatable_async.cells._encode_values import CellEncoder
+from seatable_async.cells._encode_values import SLOW, CellEncoder, fast_encoder
 from seatable_async.cells._spec import SYSTEM_FIELDS, ColumnLike, ColumnSpec, column_specs
 from seatable_async.errors import CellValueError, ConfigurationError
 
@@ -84,9 +84,11 @@ class RowEncoder:
         self._columns = column_specs(columns)
         self._by_name = {c.name: c for c in self._columns}
         self._by_key = {c.key: c for c in self._columns if c.key}
-        # name or key → (column, what row() does with its values), decided once; names win.
-        self._plan = {c.key: (c, _kind(c)) for c in self._columns if c.key}
-        self._plan.update({c.name: (c, _kind(c)) for c in self._columns})
+        # name or key → (column, what row() does with its values, the encoder's shortcut for
+        # values already in wire form), decided once; names win.
+        fast = {c.name: fast_encoder(c, strict_options=strict_options) for c in self._columns}
+        self._plan = {c.key: (c, _kind(c), fast[c.name]) for c in self._columns if c.key}
+        self._plan.update({c.name: (c, _kind(c), fast[c.name]) for c in self._columns})
         self._read_only: ReadOnlyPolicy = read_only
         self._unknown: UnknownPolicy = unknown
         self._warned: set[str] = set()
@@ -143,17 +145,19 @@ class RowEncoder:
         Raises:
             CellValueError: the first invalid value, naming ``index``, the column and value.
         """
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):
             raise CellValueError("a row must be a mapping", row=index, column="", value=row)
         cells: dict[str, Any] = {}
         links: dict[str, list[str]] = {}
         row_id: str | None = None
         plan = self._plan
         for name, value in row.items():
-            if not isinstance(name, str):
-                raise CellValueError("column names are strings", row=index, column="", value=name)
-            entry = plan.get(name)
+            entry = plan.get(name)  # plan keys are all str: checked below only when missing
             if entry is None:
+                if not isinstance(name, str):
+                    raise CellValueError(
+                        "column names are strings", row=index, column="", value=name
+                    )
                 if name == "_id" and isinstance(value, str) and value:
                     row_id = value
                 elif name in SYSTEM_FIELDS or self._unknown == "drop":
@@ -163,9 +167,10 @@ class RowEncoder:
                 else:
                     raise CellValueError("no such column", row=index, column=name, value=value)
                 continue
-            spec, kind = entry
+            spec, kind, fast = entry
             if kind == _CELL:
-                cells[spec.name] = self._encode(spec, value, index)
+                wire = fast(value)
+                cells[spec.name] = self._encode(spec, value, index) if wire is SLOW else wire
             elif kind == _LINK:
                 links[spec.name] = self._encode(spec, value, index) or []
             else:

@@ -21,17 +21,27 @@ def main() -> None:
         with emulator() as url:
             control(url, "/_emulator/config", {"rate_limit": [20, 1.0]})
             tokens = [new_base(url), new_base(url)]
-            r = run_fleet(url, tokens, workers=4, redis=redis_url if mode == "fleet" else None,
-                          namespace=f"bench-{uuid.uuid4().hex[:8]}", rows=400, batch=10,
-                          concurrency=4, timeout=300)
+            r = run_fleet(
+                url,
+                tokens,
+                workers=4,
+                redis=redis_url if mode == "fleet" else None,
+                namespace=f"bench-{uuid.uuid4().hex[:8]}",
+                rows=400,
+                batch=10,
+                concurrency=4,
+                timeout=300,
+            )
             assert r["failed"] == 0
             stats = r["stats"]
             appends = stats["requests"].get("gateway.rows.append", 0)
             tokens_n = sum(stats["token_requests"].values())
             share = stats["rate_limited"] / max(1, appends)
             ok_rate = (appends - stats["rate_limited"]) / r["elapsed"] / len(tokens)
-            print(f"| {mode} | {tokens_n} | {stats['rate_limited']} | {share:.1%} | "
-                  f"{r['inserted'] / r['elapsed']:.0f} | {ok_rate:.1f} of 20 |")
+            print(
+                f"| {mode} | {tokens_n} | {stats['rate_limited']} | {share:.1%} | "
+                f"{r['inserted'] / r['elapsed']:.0f} | {ok_rate:.1f} of 20 |"
+            )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.redis)
             if not REDIS_URL:
-                item.add_marker(
-                    pytest.mark.skip(reason="SEATABLE_ASYNC_TEST_REDIS_URL is not set")
-                )
+                item.add_marker(pytest.mark.skip(reason="SEATABLE_ASYNC_TEST_REDIS_URL is not set"))
 
 
 @pytest.fixture

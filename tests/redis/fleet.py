@@ -23,9 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def emulator(*args: str) -> Iterator[str]:
     """Run ``python -m seatable_async.emulator --port 0`` and yield its URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seatable_async.emulator", "--port", "0", "--version", "6.0",
-         *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        [sys.executable, "-m", "seatable_async.emulator", "--port", "0", "--version", "6.0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None
@@ -52,9 +54,14 @@ def control(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
 
 def new_base(url: str) -> str:
     """Create a base with table ``T`` (k: text, n: number); return its API-Token."""
-    data = control(url, "/_emulator/bases", {
-        "name": f"fleet-{uuid.uuid4().hex[:8]}", "tables": {"T": {"k": "text", "n": "number"}},
-    })
+    data = control(
+        url,
+        "/_emulator/bases",
+        {
+            "name": f"fleet-{uuid.uuid4().hex[:8]}",
+            "tables": {"T": {"k": "text", "n": "number"}},
+        },
+    )
     return str(data["api_token"])
 
 
@@ -64,7 +71,10 @@ def start_worker(config: dict[str, Any], workdir: str) -> subprocess.Popen[str]:
         json.dump(config, fh)
     return subprocess.Popen(
         [sys.executable, "-m", "tests.redis.fleet_worker", path],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
 
 
@@ -75,20 +85,39 @@ def finish(proc: subprocess.Popen[str], timeout: float) -> tuple[dict[str, Any],
 
 
 def run_fleet(
-    url: str, tokens: list[str], *, workers: int, redis: str | None, namespace: str = "fleet",
-    rows: int = 200, batch: int = 50, concurrency: int = 4, lock_expiry: float = 5.0,
-    timeout: float = 60.0, start_delay: float = 2.0,
+    url: str,
+    tokens: list[str],
+    *,
+    workers: int,
+    redis: str | None,
+    namespace: str = "fleet",
+    rows: int = 200,
+    batch: int = 50,
+    concurrency: int = 4,
+    lock_expiry: float = 5.0,
+    timeout: float = 60.0,
+    start_delay: float = 2.0,
 ) -> dict[str, Any]:
     """Run ``workers`` processes at once; return their summaries plus emulator stats."""
     httpx.delete(url + "/_emulator/stats", timeout=10, trust_env=False).raise_for_status()
     start_at = float(int(time.time() + start_delay))  # a window boundary of the emulator
     with tempfile.TemporaryDirectory() as workdir:
         procs = [
-            start_worker({
-                "url": url, "tokens": tokens, "redis": redis, "namespace": namespace,
-                "rows": rows, "batch": batch, "concurrency": concurrency,
-                "start_at": start_at, "lock_expiry": lock_expiry, "worker": i,
-            }, workdir)
+            start_worker(
+                {
+                    "url": url,
+                    "tokens": tokens,
+                    "redis": redis,
+                    "namespace": namespace,
+                    "rows": rows,
+                    "batch": batch,
+                    "concurrency": concurrency,
+                    "start_at": start_at,
+                    "lock_expiry": lock_expiry,
+                    "worker": i,
+                },
+                workdir,
+            )
             for i in range(workers)
         ]
         results = [finish(p, timeout) for p in procs]
@@ -96,7 +125,10 @@ def run_fleet(
     stats = control(url, "/_emulator/stats")
     elapsed = max(s["ended"] for s in summaries) - start_at
     return {
-        "summaries": summaries, "stderr": [e for _, e in results], "stats": stats,
-        "elapsed": elapsed, "inserted": sum(s["inserted"] for s in summaries),
+        "summaries": summaries,
+        "stderr": [e for _, e in results],
+        "stats": stats,
+        "elapsed": elapsed,
+        "inserted": sum(s["inserted"] for s in summaries),
         "failed": sum(s["failed"] for s in summaries),
     }

@@ -24,11 +24,18 @@ from seatable_async.redis import RedisFleetStore
 
 async def main(cfg: dict[str, Any]) -> dict[str, Any]:
     store = (
-        RedisFleetStore(cfg["redis"], namespace=cfg["namespace"], lock_expiry=cfg["lock_expiry"],
-                        cooldown=cfg.get("cooldown", 30.0), timeout=0.5)
-        if cfg.get("redis") else None
+        RedisFleetStore(
+            cfg["redis"],
+            namespace=cfg["namespace"],
+            lock_expiry=cfg["lock_expiry"],
+            cooldown=cfg.get("cooldown", 30.0),
+            timeout=0.5,
+        )
+        if cfg.get("redis")
+        else None
     )
     if cfg.get("hang_in_refresh"):
+
         async def hang(self: ApiTokenSource) -> Any:
             print("HOLDING", flush=True)
             await anyio.sleep(3600)
@@ -41,13 +48,18 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
     inserted = failed = 0
     limit = cfg["concurrency"] * len(cfg["tokens"])
     async with sa.Client(cfg["url"], store=store, max_concurrency=limit) as client:
+
         async def one(token: str) -> None:
             nonlocal inserted, failed
             base = client.base(token)
             w = cfg["worker"]
             rows = ({"k": f"w{w}-{i}", "n": i} for i in range(cfg["rows"]))
             report = await base.import_rows(
-                "T", rows, batch_size=cfg["batch"], concurrency=cfg["concurrency"], key="k",
+                "T",
+                rows,
+                batch_size=cfg["batch"],
+                concurrency=cfg["concurrency"],
+                key="k",
                 raise_on_failure=False,
             )
             inserted += report.inserted_count
@@ -60,15 +72,21 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
     if store is not None:
         await store.aclose()
     return {
-        "worker": cfg["worker"], "inserted": inserted, "failed": failed,
-        "started": started, "ended": time.time(), "requests": stats.requests,
-        "token_requests": stats.token_requests, "rate_limited": stats.rate_limited,
+        "worker": cfg["worker"],
+        "inserted": inserted,
+        "failed": failed,
+        "started": started,
+        "ended": time.time(),
+        "requests": stats.requests,
+        "token_requests": stats.token_requests,
+        "rate_limited": stats.rate_limited,
     }
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
     with open(sys.argv[1]) as fh:
         config = json.load(fh)
     print(json.dumps(anyio.run(main, config)), flush=True)

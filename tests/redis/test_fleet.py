@@ -33,8 +33,9 @@ def _token_requests(stats: dict[str, object]) -> int:
 
 def test_fleet_makes_one_token_request_per_base(emu: str, redis_url: str, namespace: str) -> None:
     tokens = [new_base(emu), new_base(emu)]
-    result = run_fleet(emu, tokens, workers=WORKERS, redis=redis_url, namespace=namespace,
-                       rows=300, batch=50)
+    result = run_fleet(
+        emu, tokens, workers=WORKERS, redis=redis_url, namespace=namespace, rows=300, batch=50
+    )
     assert result["failed"] == 0
     assert result["inserted"] == WORKERS * 300 * 2
     assert _token_requests(result["stats"]) == 2
@@ -46,16 +47,26 @@ def test_fleet_shares_the_rate_budget(emu: str, redis_url: str, namespace: str) 
     control(emu, "/_emulator/config", {"rate_limit": [limit, window]})
     token = new_base(emu)
     rows, batch = 600, 10  # 4 workers x 60 requests = 240 requests = 12 s at the allowed rate
-    result = run_fleet(emu, [token], workers=WORKERS, redis=redis_url, namespace=namespace,
-                       rows=rows, batch=batch, concurrency=4)
+    result = run_fleet(
+        emu,
+        [token],
+        workers=WORKERS,
+        redis=redis_url,
+        namespace=namespace,
+        rows=rows,
+        batch=batch,
+        concurrency=4,
+    )
     assert result["failed"] == 0 and result["inserted"] == WORKERS * rows
     stats = result["stats"]
     appends = stats["requests"].get("gateway.rows.append", 0)
     share_429 = stats["rate_limited"] / max(1, appends)
     successful = appends - stats["rate_limited"]
     achieved = successful / result["elapsed"]
-    print(f"fleet: {appends} appends, 429 share {share_429:.1%}, {achieved:.1f} req/s "
-          f"of {limit / window:.0f} allowed, {result['elapsed']:.2f} s")
+    print(
+        f"fleet: {appends} appends, 429 share {share_429:.1%}, {achieved:.1f} req/s "
+        f"of {limit / window:.0f} allowed, {result['elapsed']:.2f} s"
+    )
     assert share_429 <= 0.02
     assert achieved >= 0.85 * limit / window
 
@@ -66,11 +77,21 @@ def test_killed_lock_holder_stalls_nobody_beyond_the_lock_expiry(
     token = new_base(emu)
     expiry = 2.0
     with tempfile.TemporaryDirectory() as workdir:
-        holder = start_worker({
-            "url": emu, "tokens": [token], "redis": redis_url, "namespace": namespace,
-            "rows": 10, "batch": 10, "concurrency": 1, "lock_expiry": expiry, "worker": 99,
-            "hang_in_refresh": True,
-        }, workdir)
+        holder = start_worker(
+            {
+                "url": emu,
+                "tokens": [token],
+                "redis": redis_url,
+                "namespace": namespace,
+                "rows": 10,
+                "batch": 10,
+                "concurrency": 1,
+                "lock_expiry": expiry,
+                "worker": 99,
+                "hang_in_refresh": True,
+            },
+            workdir,
+        )
         try:
             assert holder.stdout is not None
             assert holder.stdout.readline().strip() == "HOLDING"  # it holds the lock, minting
@@ -79,11 +100,20 @@ def test_killed_lock_holder_stalls_nobody_beyond_the_lock_expiry(
             raw.close()
             started = time.time()
             procs = [
-                start_worker({
-                    "url": emu, "tokens": [token], "redis": redis_url, "namespace": namespace,
-                    "rows": 100, "batch": 20, "concurrency": 2, "lock_expiry": expiry,
-                    "worker": i,
-                }, workdir)
+                start_worker(
+                    {
+                        "url": emu,
+                        "tokens": [token],
+                        "redis": redis_url,
+                        "namespace": namespace,
+                        "rows": 100,
+                        "batch": 20,
+                        "concurrency": 2,
+                        "lock_expiry": expiry,
+                        "worker": i,
+                    },
+                    workdir,
+                )
                 for i in range(WORKERS)
             ]
             holder.send_signal(signal.SIGKILL)  # dies mid-refresh, never releasing the lock
@@ -110,8 +140,19 @@ def _free_port() -> int:
 def test_redis_going_away_degrades_with_one_warning(emu: str) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         url = f"redis://127.0.0.1:{port}/0"
@@ -130,11 +171,21 @@ def test_redis_going_away_degrades_with_one_warning(emu: str) -> None:
         tokens = [new_base(emu), new_base(emu)]
         with tempfile.TemporaryDirectory() as workdir:
             procs = [
-                start_worker({
-                    "url": emu, "tokens": tokens, "redis": url, "namespace": uuid.uuid4().hex,
-                    "rows": 400, "batch": 10, "concurrency": 2, "lock_expiry": 5.0,
-                    "worker": i, "start_at": time.time() + 1.5,
-                }, workdir)
+                start_worker(
+                    {
+                        "url": emu,
+                        "tokens": tokens,
+                        "redis": url,
+                        "namespace": uuid.uuid4().hex,
+                        "rows": 400,
+                        "batch": 10,
+                        "concurrency": 2,
+                        "lock_expiry": 5.0,
+                        "worker": i,
+                        "start_at": time.time() + 1.5,
+                    },
+                    workdir,
+                )
                 for i in range(WORKERS)
             ]
             time.sleep(2.5)  # mid-run

@@ -31,8 +31,12 @@ def _ref(secret: str = API) -> CredentialRef:
 
 def _stored(lifetime: float = 3600.0) -> StoredToken:
     return StoredToken(
-        secret=JWT, dtable_uuid="u-1", permission="rw", lifetime=lifetime,
-        expires_at_unix=time.time() + lifetime - 10, use_api_gateway=True,
+        secret=JWT,
+        dtable_uuid="u-1",
+        permission="rw",
+        lifetime=lifetime,
+        expires_at_unix=time.time() + lifetime - 10,
+        use_api_gateway=True,
     )
 
 
@@ -131,10 +135,22 @@ async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespa
     key = "base-uuid-1"
     steps: list[tuple[int | None, dict[str, str]]] = [
         (200, {}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "3",
-               "x-ratelimit-reset": str(now[0] + 2)}),
-        (200, {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "1",
-               "x-ratelimit-reset": str(now[0] + 2)}),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "3",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
+        (
+            200,
+            {
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "1",
+                "x-ratelimit-reset": str(now[0] + 2),
+            },
+        ),
         (None, {}),
         (429, {"retry-after": "3"}),
     ]
@@ -161,14 +177,26 @@ async def test_budget_script_follows_the_in_memory_rules(redis_url: str, namespa
     await store.aclose()
 
 
-def _event(limiter: RateLimiter, key: str, ticket: str, now: float, status: int | None,
-           headers: dict[str, str]) -> BudgetEvent:
+def _event(
+    limiter: RateLimiter,
+    key: str,
+    ticket: str,
+    now: float,
+    status: int | None,
+    headers: dict[str, str],
+) -> BudgetEvent:
     from seatable_async._http.ratelimit import _float, _int, parse_retry_after
 
     return BudgetEvent(
-        key, ticket, now, status, _int(headers.get("x-ratelimit-limit")),
-        _int(headers.get("x-ratelimit-remaining")), _float(headers.get("x-ratelimit-reset")),
-        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None, 60.0,
+        key,
+        ticket,
+        now,
+        status,
+        _int(headers.get("x-ratelimit-limit")),
+        _int(headers.get("x-ratelimit-remaining")),
+        _float(headers.get("x-ratelimit-reset")),
+        parse_retry_after(headers, now=now, cap=60.0) if status == 429 else None,
+        60.0,
     )
 
 
@@ -186,8 +214,10 @@ async def test_a_429_in_one_process_blocks_the_others(redis_url: str, namespace:
 async def test_clients_sharing_a_store_mint_one_token(redis_url: str, namespace: str) -> None:
     fake = FakeSeaTable(token_delay=0.05)
     store = RedisFleetStore(redis_url, namespace=namespace)
-    async with sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1, \
-            sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2:
+    async with (
+        sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c1,
+        sa.Client("http://127.0.0.1", transport=fake.transport(), store=store) as c2,
+    ):
         b1, b2 = c1.base(api_token(1)), c2.base(api_token(1))
         async with anyio.create_task_group() as tg:
             for _ in range(50):
