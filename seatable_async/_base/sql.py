@@ -113,16 +113,19 @@ class SqlMixin(CellsMixin):
         parameters: Sequence[Any] | None = None,
         *,
         page_size: int = SQL_CAP,
+        decode: bool | CellOptions = False,
     ) -> AsyncIterator[dict[str, Any]]:
         """Iterate over every row of a large SELECT, fetching it page by page.
 
         Appends ``LIMIT page_size OFFSET n`` to the statement and stops at a short page. Add
-        an ``ORDER BY`` (e.g. ``ORDER BY _id``) for a stable order across pages.
+        an ``ORDER BY`` (e.g. ``ORDER BY _id``) for a stable order across pages; to read a
+        whole table, `Base.export` is faster (concurrent pages) and checks for writes.
 
         Args:
             sql: a SELECT statement **without** LIMIT/OFFSET.
             parameters: values for ``?`` placeholders.
             page_size: rows per request, 1..10000.
+            decode: Python values by column type (see `Base.sql`).
 
         Raises:
             ConfigurationError: not a SELECT, already has LIMIT/OFFSET, or bad page_size
@@ -141,7 +144,9 @@ class SqlMixin(CellsMixin):
         offset = 0
         while True:
             # On a line of its own, so a trailing "-- comment" cannot swallow it.
-            page = await self.sql(f"{statement}\nLIMIT {page_size} OFFSET {offset}", parameters)
+            page = await self.sql(
+                f"{statement}\nLIMIT {page_size} OFFSET {offset}", parameters, decode=decode
+            )
             for row in page.rows:
                 yield row
             if len(page.rows) < page_size:
