@@ -196,7 +196,7 @@ def official_list_rows(url: str, api_token: str) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, latency: float = LATENCY) -> dict[str, Any]:
     from seatable_async._base.export import DEFAULT_EXPORT_CONCURRENCY
 
     n = 20_000 if quick else ROWS
@@ -205,18 +205,20 @@ def run(quick: bool = False) -> dict[str, Any]:
     times: dict[str, list[float]] = {"sdk": [], "raw": [], "query": [], "list_rows": []}
     requests: dict[str, int] = {}
     client_cpu: dict[str, list[float]] = {k: [] for k in times}
+    server_cpu: dict[str, list[float]] = {k: [] for k in times}
     with EmulatorProcess(version="6.0") as emu:
         info = emu.create_base("export", {"T": COLUMNS})
         anyio.run(seed, emu.url, info["api_token"], n)
         if emu.row_count(info["uuid"]) != n:
             raise RuntimeError("seeding failed")
-        emu.configure(latency=LATENCY)
+        emu.configure(latency=latency)
 
         def measure(side: str, go: Any) -> None:
             emu.reset_stats()
-            own = time.process_time()
+            own, server = time.process_time(), emu.cpu_seconds()
             seconds, rows = go()
             client_cpu[side].append(time.process_time() - own)
+            server_cpu[side].append(emu.cpu_seconds() - server)
             if rows != n:
                 raise RuntimeError(f"{side}: read {rows} rows, expected {n}")
             times[side].append(seconds)
@@ -241,13 +243,14 @@ def run(quick: bool = False) -> dict[str, Any]:
         "scenario": "export",
         "rows": n,
         "columns": len(COLUMNS),
-        "latency_s": LATENCY,
+        "latency_s": latency,
         "concurrency": DEFAULT_EXPORT_CONCURRENCY,
         "rounds": rounds,
         "seconds": {k: [round(x, 3) for x in v] for k, v in times.items()},
         "requests": requests,
         "rows_per_s": {k: round(v) for k, v in rate.items()},
         "client_cpu_s": {k: round(median(v), 2) for k, v in client_cpu.items()},
+        "server_cpu_s": {k: round(median(v), 2) for k, v in server_cpu.items()},
         "vs_official": round(rate["sdk"] / best_official, 2),
         "vs_raw": round(rate["sdk"] / rate["raw"], 3),
         "load_average_before": load_before,
@@ -270,10 +273,19 @@ def print_result(r: dict[str, Any]) -> None:
     }
     rows = [
         [labels[k], r["requests"][k], f"{median(v):.2f}", f"{r['rows_per_s'][k]:,}",
-         ", ".join(f"{x:.2f}" for x in v), r["client_cpu_s"][k]]
+         ", ".join(f"{x:.2f}" for x in v), r["server_cpu_s"][k], r["client_cpu_s"][k]]
         for k, v in r["seconds"].items()
     ]  # fmt: skip
-    print(fmt_table(["client", "requests", "seconds", "rows/s", "runs (s)", "client CPU s"], rows))
+    headers = [
+        "client",
+        "requests",
+        "seconds",
+        "rows/s",
+        "runs (s)",
+        "server CPU s",
+        "client CPU s",
+    ]
+    print(fmt_table(headers, rows))
     print(
         f"requests: {r['requests']['sdk']} (target <= {TARGET_REQUESTS}); "
         f"SDK / best official: {r['vs_official']}x (target >= {TARGET_VS_OFFICIAL}x); "
@@ -384,9 +396,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 rows, one round")
     parser.add_argument("--memory", action="store_true", help="only the memory scenario")
+    parser.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
     args = parser.parse_args()
     if not args.memory:
-        run(quick=args.quick)
+        run(quick=args.quick, latency=args.latency)
     if args.memory or not args.quick:
         memory()
 

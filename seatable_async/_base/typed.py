@@ -58,7 +58,7 @@ def row_items(rows: object, what: str = "rows") -> list[Row]:
     if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Sequence):
         raise ConfigurationError(f"{what} must be a sequence of mappings (column name -> value)")
     for index, row in enumerate(rows):
-        if not isinstance(row, (Mapping, EncodedRow)):
+        if type(row) is not dict and not isinstance(row, (Mapping, EncodedRow)):
             raise ConfigurationError(
                 f"{what}[{index}] must be a mapping of column names to values, "
                 f"not a {type(row).__name__}"
@@ -106,8 +106,10 @@ class CellsMixin:
             CellValueError: an invalid value (row index, column, value).
         """
         options = cell_options(encode, "encode")
-        if options is None and not any(isinstance(r, EncodedRow) for r in rows):
-            return WritePlan([dict(r) for r in rows if isinstance(r, Mapping)])
+        if options is None:
+            raw = [dict(r) for r in rows if not isinstance(r, EncodedRow)]
+            if len(raw) == len(rows):  # nothing encoded yet: send the rows as given
+                return WritePlan(raw)
         if options is None:  # raw rows stay raw next to already encoded ones
             rows = [
                 r if isinstance(r, EncodedRow) else EncodedRow(i, dict(r))

@@ -43,11 +43,11 @@ class RowCheck:
             cells = prepared = dict(row)
         else:
             try:
-                encoded = self._encoder.row(row, index=index)
+                cells, links, row_id = self._encoder.split(row, index=index)
             except CellValueError as exc:
                 return exc
-            cells = encoded.cells
-            prepared = encoded if encoded.links else cells
+            # Rows with link cells travel as EncodedRow: append_rows writes their links.
+            prepared = EncodedRow(index, cells, links, row_id) if links else cells
         if self._key is not None and self._seen is not None:
             form = self._key.normalize(cells.get(self._key.name))
             if form is None:

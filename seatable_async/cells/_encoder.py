@@ -86,9 +86,12 @@ class RowEncoder:
         self._by_key = {c.key: c for c in self._columns if c.key}
         # name or key → (column, what row() does with its values, the encoder's shortcut for
         # values already in wire form), decided once; names win.
-        fast = {c.name: fast_encoder(c, strict_options=strict_options) for c in self._columns}
-        self._plan = {c.key: (c, _kind(c), fast[c.name]) for c in self._columns if c.key}
-        self._plan.update({c.name: (c, _kind(c), fast[c.name]) for c in self._columns})
+        plans = {
+            c.name: (c.name, _kind(c), fast_encoder(c, strict_options=strict_options), c)
+            for c in self._columns
+        }
+        self._plan = {c.key: plans[c.name] for c in self._columns if c.key}
+        self._plan.update(plans)
         self._read_only: ReadOnlyPolicy = read_only
         self._unknown: UnknownPolicy = unknown
         self._warned: set[str] = set()
@@ -145,10 +148,22 @@ class RowEncoder:
         Raises:
             CellValueError: the first invalid value, naming ``index``, the column and value.
         """
+        cells, links, row_id = self.split(row, index=index)
+        return EncodedRow(index=index, cells=cells, links=links or {}, row_id=row_id)
+
+    def split(
+        self, row: Mapping[str, Any], *, index: int | None = None
+    ) -> tuple[dict[str, Any], dict[str, list[str]] | None, str | None]:
+        """`row` without building an `EncodedRow` (for hot loops): the cells, the link cells
+        (None when there are none) and the input's ``_id``.
+
+        Raises:
+            CellValueError: the first invalid value, naming ``index``, the column and value.
+        """
         if type(row) is not dict and not isinstance(row, Mapping):
             raise CellValueError("a row must be a mapping", row=index, column="", value=row)
         cells: dict[str, Any] = {}
-        links: dict[str, list[str]] = {}
+        links: dict[str, list[str]] | None = None
         row_id: str | None = None
         plan = self._plan
         for name, value in row.items():
@@ -167,15 +182,17 @@ class RowEncoder:
                 else:
                     raise CellValueError("no such column", row=index, column=name, value=value)
                 continue
-            spec, kind, fast = entry
-            if kind == _CELL:
+            out, kind, fast, spec = entry
+            if kind is _CELL:
                 wire = fast(value)
-                cells[spec.name] = self._encode(spec, value, index) if wire is SLOW else wire
-            elif kind == _LINK:
-                links[spec.name] = self._encode(spec, value, index) or []
+                cells[out] = self._encode(spec, value, index) if wire is SLOW else wire
+            elif kind is _LINK:
+                if links is None:
+                    links = {}
+                links[out] = self._encode(spec, value, index) or []
             else:
                 self._read_only_value(spec, value, index)
-        return EncodedRow(index=index, cells=cells, links=links, row_id=row_id)
+        return cells, links, row_id
 
     def _read_only_value(self, spec: ColumnSpec, value: Any, index: int | None) -> None:
         if is_missing(value):
