@@ -40,7 +40,7 @@ from typing import Any, Literal, Protocol
 import anyio
 import attrs
 
-from seatable_async._base.sql_text import SQL_CAP, without_literals
+from seatable_async._base.sql_text import without_literals
 from seatable_async.cells import CellOptions
 from seatable_async.errors import BadRequestError, ConfigurationError, UnsupportedOperationError
 from seatable_async.models import SqlResult
@@ -51,6 +51,8 @@ __all__ = [
     "ExportProgress",
     "ExportProgressCallback",
     "ExportRoute",
+    "export_concurrency",
+    "quote_name",
 ]
 
 ExportRoute = Literal["auto", "sql", "keyset", "rows", "query"]
@@ -143,7 +145,8 @@ class ExportJob:
         self._statement = _statement(sql) if sql is not None else None
         self._parameters = list(parameters) if parameters is not None else None
         self._view = view
-        self._columns = list(columns) if columns is not None else None
+        # _id always comes along (keyset pages and the checks need it), once.
+        self._columns = [c for c in columns if c != "_id"] if columns is not None else None
         self._size = batch_size
         self._decode: bool | CellOptions = decode or False
         self._on_progress = on_progress
@@ -372,6 +375,3 @@ def export_concurrency(value: int | None, client_limit: int) -> int:
     """Pages in flight: ``value``, else the default, never above the client's limit."""
     chosen = DEFAULT_EXPORT_CONCURRENCY if value is None else value
     return max(1, min(chosen, client_limit))
-
-
-__all__ += ["SQL_CAP", "export_concurrency", "quote_name"]

@@ -184,7 +184,7 @@ async def test_legacy_servers_export_through_dtable_db() -> None:
 async def test_export_columns_and_decode() -> None:
     emu, _, token = seeded(10)
     async with client(emu) as c:
-        (batch,) = await collect(c.base(token), "T", columns=["N"], decode=True)
+        (batch,) = await collect(c.base(token), "T", columns=["_id", "N"], decode=True)
     assert set(batch[0]) == {"_id", "N"}
     assert sorted(r["N"] for r in batch) == list(range(10))
 
