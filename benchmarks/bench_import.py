@@ -56,13 +56,15 @@ def default_concurrency() -> int:
     return max(1, min(Client("http://127.0.0.1").max_concurrency, DEFAULT_CONCURRENCY))
 
 
-async def sdk_import(url: str, api_token: str, rows: Sequence[dict[str, Any]]) -> float:
+async def sdk_import(
+    url: str, api_token: str, rows: Sequence[dict[str, Any]], encode: bool = True
+) -> float:
     from seatable_async import Client
 
     started = time.perf_counter()
     async with Client(url) as client:
         base = client.base(api_token)
-        report = await base.import_rows("T", iter(rows))
+        report = await base.import_rows("T", iter(rows), encode=encode)
     elapsed = time.perf_counter() - started
     if not report.ok or report.inserted_count != len(rows):
         raise RuntimeError(f"SDK import incomplete: {report.summary()}")
@@ -116,7 +118,7 @@ def official_import(url: str, api_token: str, rows: Sequence[dict[str, Any]]) ->
     return time.perf_counter() - started
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, encode: bool = True) -> dict[str, Any]:
     n = 10_000 if quick else ROWS
     rounds = 1 if quick else 3
     concurrency = default_concurrency()
@@ -144,7 +146,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 uuid, token = fresh_base(f"import-{side}-{i}")
                 cpu0, own0 = emu.cpu_seconds(), time.process_time()
                 if side == "sdk":
-                    sdk.append(anyio.run(sdk_import, emu.url, token, rows))
+                    sdk.append(anyio.run(sdk_import, emu.url, token, rows, encode))
                 else:
                     raw.append(anyio.run(raw_import, emu.url, token, rows, concurrency))
                 server_cpu[side].append(emu.cpu_seconds() - cpu0)
@@ -234,7 +236,11 @@ def print_result(r: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true")
-    run(parser.parse_args().quick)
+    parser.add_argument(
+        "--no-encode", action="store_true", help="import_rows(encode=False): rows sent as given"
+    )
+    args = parser.parse_args()
+    run(args.quick, encode=not args.no_encode)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,16 @@ def _child(rows: int) -> None:
                     "workspace_id": 1,
                 },
             )
+        if path.endswith("/metadata/"):  # import_rows encodes rows by the columns' types
+            columns = [
+                {"key": f"k{i}", "name": name, "type": kind}
+                for i, (name, kind) in enumerate(
+                    [("Name", "text"), ("Email", "text"), ("Age", "number"), ("City", "text"),
+                     ("Score", "number")]
+                )
+            ]  # fmt: skip
+            table = {"_id": "0000", "name": "Contacts", "columns": columns, "views": []}
+            return httpx.Response(200, json={"metadata": {"tables": [table]}})
         if path.endswith("/rows/") and request.method == "POST":
             count = len(json.loads(request.content)["rows"])
             ids = [

@@ -22,6 +22,7 @@ from seatable_async._base.big_data import BigData
 from seatable_async._base.columns import Columns
 from seatable_async._base.comments import Comments
 from seatable_async._base.custom_files import Files
+from seatable_async._base.export import ExportProgress
 from seatable_async._base.links import Links
 from seatable_async._base.notifications import Notifications
 from seatable_async._base.tables import Tables
@@ -41,6 +42,15 @@ from seatable_async.bulk import (
     InsertedRows,
     MaybeAppliedBatch,
     RowIds,
+)
+from seatable_async.cells import (
+    CellOptions,
+    ColumnLike,
+    ColumnSpec,
+    EncodedRow,
+    LinkInfo,
+    RowDecoder,
+    RowEncoder,
 )
 from seatable_async.errors import (
     APIError,
@@ -134,11 +144,14 @@ __all__ = [
     "BudgetEvent",
     "BudgetStore",
     "BulkImportError",
+    "CellOptions",
     "CellValueError",
     "Client",
     "ClientClosedError",
     "ClientStats",
     "Column",
+    "ColumnLike",
+    "ColumnSpec",
     "Columns",
     "Comment",
     "Comments",
@@ -146,10 +159,12 @@ __all__ = [
     "CredentialRef",
     "CustomAsset",
     "CustomFolder",
+    "EncodedRow",
     "Event",
     "EventStream",
     "EventsDropped",
     "EventsUnavailableError",
+    "ExportProgress",
     "FailedBatch",
     "Files",
     "FleetStore",
@@ -160,6 +175,7 @@ __all__ = [
     "ImportReport",
     "InsecureConnectionError",
     "InsertedRows",
+    "LinkInfo",
     "LinkedRecord",
     "Links",
     "MaybeAppliedBatch",
@@ -177,6 +193,8 @@ __all__ = [
     "ResponseFormatError",
     "RetryPolicy",
     "RowData",
+    "RowDecoder",
+    "RowEncoder",
     "RowIds",
     "RowUpdate",
     "RowsDeleted",

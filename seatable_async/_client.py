@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from datetime import tzinfo
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,10 @@ class Client:
         clock: the Unix-time source that the server's rate-limit resets are compared with
             (default ``time.time``; tests pair it with the emulator's clock). Waits use the
             event loop's clock, so trio's ``MockClock`` drives everything else.
+        timezone: the server's time zone (its ``TIME_ZONE`` setting), an IANA name such as
+            ``"Europe/Berlin"`` or a `tzinfo`. Typed cells need it to write aware datetimes and
+            read date-times in that zone (see `seatable_async.cells`); without it aware
+            datetimes are refused on write and read values keep the offset the server sent.
 
     A client owns a task group for token renewals, so it must be closed by the task that
     opened it (``async with`` does this); closing it from another task raises
@@ -96,6 +101,7 @@ class Client:
         refresh_timeout: float = 30.0,
         store: FleetStore | None = None,
         clock: Callable[[], float] | None = None,
+        timezone: str | tzinfo | None = None,
     ):
         self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
         check.integer(max_concurrency, "max_concurrency", minimum=1)
@@ -104,6 +110,7 @@ class Client:
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
         self.max_concurrency = max_concurrency
+        self.timezone = check.timezone(timezone)
         self.retry_policy = retry or RetryPolicy()
         self._timeout = float(timeout)
         self._transport = transport
@@ -135,6 +142,7 @@ class Client:
             max_concurrency=max_concurrency,
             server_version=self._server_version,
             stats=self._stats,
+            timezone=self.timezone,
         )
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False

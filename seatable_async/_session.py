@@ -8,6 +8,7 @@ server's URL and version, the wall clock and the concurrency limit. The client b
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
 
 import attrs
@@ -34,6 +35,7 @@ class Session:
         server_version: the server's version as numbers, asked once (``/server-info/``).
         stats: the client's counters (handles that do their own I/O, like live events, count
             there).
+        timezone: the server's time zone for typed date cells, when the client was told.
     """
 
     server_url: str
@@ -43,6 +45,7 @@ class Session:
     max_concurrency: int
     server_version: Callable[[], Awaitable[tuple[int, ...]]] = attrs.field(repr=False)
     stats: StatsRecorder = attrs.field(factory=StatsRecorder, repr=False)
+    timezone: tzinfo | None = None
 
     def url(self, path: str) -> str:
         """The absolute URL of a server path."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from seatable_async.errors import ConfigurationError
 
@@ -23,6 +25,7 @@ __all__ = [
     "row_ids",
     "rows",
     "text",
+    "timezone",
     "updates",
     "workspace_id",
 ]
@@ -75,6 +78,20 @@ def choice(value: object, what: str, options: Collection[str]) -> str:
         listed = ", ".join(repr(o) for o in options)
         raise ConfigurationError(f"{what} must be one of {listed}, not {value!r}")
     return value
+
+
+def timezone(value: object, what: str = "timezone") -> tzinfo | None:
+    """None, a `tzinfo`, or an IANA zone name (``"Europe/Berlin"``) as a `ZoneInfo`."""
+    if value is None or isinstance(value, tzinfo):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ConfigurationError(
+        f"{what} must be an IANA time zone name (e.g. 'Europe/Berlin') or a tzinfo"
+    )
 
 
 def function(value: object, what: str) -> Callable[..., Any]:

@@ -1,8 +1,8 @@
 """``Base``: one SeaTable base, reached with a Base-Token the client mints and renews.
 
-`Base` is assembled from one module per concern — rows (`rows.py`), SQL (`sql.py`), files
-(`files.py`) — and resources hang off it (``base.tables``, ``base.columns``, …). All of them
-talk to the server only through the base's `BaseContext`.
+`Base` is assembled from one module per concern — rows (`rows.py`), SQL (`sql.py`), export
+and frames (`frames.py`), files (`files.py`) — and resources hang off it (``base.tables``,
+``base.columns``, …). All of them talk to the server only through the base's `BaseContext`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from seatable_async._base.comments import Comments
 from seatable_async._base.context import BaseContext
 from seatable_async._base.custom_files import Files
 from seatable_async._base.files import FilesMixin
+from seatable_async._base.frames import ExportMixin
 from seatable_async._base.links import Links
 from seatable_async._base.notifications import Notifications
-from seatable_async._base.routing import Endpoint
 from seatable_async._base.row_extras import RowExtrasMixin
 from seatable_async._base.rows import RowsMixin
 from seatable_async._base.sql import SqlMixin
 from seatable_async._base.tables import Tables
 from seatable_async._base.views import Views
+from seatable_async.cells import CellOptions
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import BaseTokenInfo, Metadata
 
@@ -35,11 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Base"]
 
-METADATA = Endpoint("base.metadata", "GET", gateway="/metadata/", legacy="/metadata/")
 _METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
-class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
+class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabMixin):
     """One SeaTable base, reached with a Base-Token that the client mints and renews.
 
     Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
@@ -88,15 +88,15 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
     async def metadata(self) -> Metadata:
         """Return the base's structure: tables with their columns and views.
 
+        Always asks the server, and refreshes the schema that typed cells use.
+
         Returns:
             `Metadata`; ``metadata.table("Table1").column("Name")`` looks things up.
 
         Raises:
             AuthenticationError, PermissionDeniedError: the credential was refused.
         """
-        route = await self._ctx.route()
-        data = await self._ctx.send(METADATA, route)
-        return Metadata.from_json(data, method="GET", path=METADATA.template(route))
+        return await self._ctx.schema.fetch()
 
     def events(
         self,
@@ -169,7 +169,7 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
     async def import_rows(
         self,
         table: str,
-        source: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        source: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]] | Any,
         *,
         batch_size: int = 1000,
         concurrency: int | None = None,
@@ -178,12 +178,16 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
         raise_on_failure: bool = True,
         skip_existing: bool = False,
         settle: float = 10.0,
+        encode: bool | CellOptions = True,
     ) -> ImportReport:
         """Stream any number of rows into ``table`` with bounded memory; account for each one.
 
         Args:
             table: table name.
-            source: an iterable or async iterable of rows (column name -> value).
+            source: an iterable or async iterable of rows (column name -> value), or a frame
+                streamed batch by batch: a pandas or polars DataFrame, a pyarrow ``Table``,
+                ``RecordBatch`` or ``RecordBatchReader``, or an iterable of record batches
+                (``ParquetFile.iter_batches()``); empty frame values leave the cell empty.
             batch_size: rows per request, 1..1000.
             concurrency: batches in flight (default 16; the client's ``max_concurrency``
                 bounds requests in flight anyway).
@@ -197,6 +201,9 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
             settle: with ``key``, seconds an ambiguous batch waits before its keys are
                 checked, so a write the server applies after answering 502/504 is found
                 rather than sent twice (see `seatable_async.bulk`).
+            encode: encode every row by column type as it is read (see `append_rows`); a row
+                with an invalid value is reported failed with its `CellValueError` and never
+                sent. False sends rows as given.
 
         Returns:
             ``ImportReport``: inserted (with ids), failed and maybe-applied rows.
@@ -215,5 +222,6 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, FilesMixin, CollabMixin):
             raise_on_failure=raise_on_failure,
             skip_existing=skip_existing,
             settle=settle,
+            encode=encode,
         )
         return await ImportJob(self, table, source, options).run()

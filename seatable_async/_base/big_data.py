@@ -16,10 +16,9 @@ from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
-from seatable_async._base.routing import Endpoint, Route
+from seatable_async._base.routing import Endpoint
 from seatable_async._batches import Batch, run_batches
-from seatable_async.errors import BadRequestError, ConfigurationError
-from seatable_async.models import Metadata
+from seatable_async.errors import BadRequestError
 
 __all__ = ["BIG_DATA_BATCH", "BigData"]
 
@@ -37,7 +36,6 @@ ARCHIVE = Endpoint(
     "base.big_data.archive", "POST", gateway="/archive-view/", legacy="/archive-view/"
 )
 UNARCHIVE = Endpoint("base.big_data.unarchive", "POST", gateway="/unarchive/")
-METADATA = Endpoint("base.big_data", "GET", gateway="/metadata/", legacy="/metadata/")
 
 
 class BigData:
@@ -122,6 +120,7 @@ class BigData:
         Raises:
             ConfigurationError: invalid arguments (before any request).
             UnsupportedOperationError: servers before the API gateway (before any request).
+            NotFoundError: the base has no such table.
             BadRequestError: the base has no big-data storage.
             SeaTableError: a failed batch, with ``partial`` telling which ids were moved.
         """
@@ -130,7 +129,7 @@ class BigData:
         if not ids:
             return
         route = await self._ctx.supported(UNARCHIVE, await self._ctx.route(write=True))
-        table_id = await self._table_id(route, table)
+        table_id = (await self._ctx.schema.table(table)).id
 
         async def send(batch: list[str]) -> None:
             await self._ctx.send(UNARCHIVE, route, json={"table_id": table_id, "row_ids": batch})
@@ -146,14 +145,6 @@ class BigData:
             limit=self._ctx.session.max_concurrency,
             total=len(ids),
         )
-
-    async def _table_id(self, route: Route, table: str) -> str:
-        data = await self._ctx.send(METADATA, route)
-        meta = Metadata.from_json(data, method="GET", path=METADATA.template(route))
-        try:
-            return meta.table(table).id
-        except KeyError as exc:
-            raise ConfigurationError(str(exc.args[0])) from None
 
 
 def _bind(fn: Callable[[Any], Awaitable[Any]], arg: Any) -> Callable[[], Awaitable[Any]]:

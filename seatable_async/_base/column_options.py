@@ -21,18 +21,27 @@ from seatable_async.models import SelectOption
 __all__ = ["ColumnOptionsMixin"]
 
 ADD_OPTIONS = Endpoint(
-    "base.columns.add_options", "POST", gateway="/column-options/", legacy="/column-options/"
+    "base.columns.add_options",
+    "POST",
+    gateway="/column-options/",
+    legacy="/column-options/",
+    changes_schema=True,
 )
 # Updating by option id sets absolute values; deleting by name leaves nothing to delete on a
 # replay (unknown names are ignored), so both may be replayed.
 UPDATE_OPTIONS = Endpoint(
-    "base.columns.update_options", "PUT", gateway="/column-options/", legacy="/column-options/"
+    "base.columns.update_options",
+    "PUT",
+    gateway="/column-options/",
+    legacy="/column-options/",
+    changes_schema=True,
 )
 DELETE_OPTIONS = Endpoint(
     "base.columns.delete_options",
     "DELETE",
     gateway="/column-options/",
     legacy="/column-options/",
+    changes_schema=True,
 )
 # The settings replace the child column's cascade settings: a replay writes the same again.
 SET_CASCADE = Endpoint(
@@ -41,6 +50,7 @@ SET_CASCADE = Endpoint(
     gateway="/column-cascade-settings/",
     legacy="/column-cascade-settings/",
     idempotent=True,
+    changes_schema=True,
 )
 
 

@@ -26,25 +26,46 @@ from seatable_async.models import Column
 __all__ = ["Columns"]
 
 LIST_COLUMNS = Endpoint("base.columns.list", "GET", gateway="/columns/", legacy="/columns/")
-INSERT_COLUMN = Endpoint("base.columns.insert", "POST", gateway="/columns/", legacy="/columns/")
+INSERT_COLUMN = Endpoint(
+    "base.columns.insert", "POST", gateway="/columns/", legacy="/columns/", changes_schema=True
+)
 APPEND_COLUMNS = Endpoint(
     "base.columns.append",
     "POST",
     gateway="/batch-append-columns/",
     legacy="/batch-append-columns/",
+    changes_schema=True,
 )
 # PUT columns/ by op_type. Resizing, freezing, moving and retyping set absolute values, so a
 # replay after the change landed changes nothing; a rename cannot be replayed (the old name
 # is gone and the replay would fail), nor a delete.
-RESIZE_COLUMN = Endpoint("base.columns.resize", "PUT", gateway="/columns/", legacy="/columns/")
-FREEZE_COLUMN = Endpoint("base.columns.freeze", "PUT", gateway="/columns/", legacy="/columns/")
-MOVE_COLUMN = Endpoint("base.columns.move", "PUT", gateway="/columns/", legacy="/columns/")
-RETYPE_COLUMN = Endpoint("base.columns.change_type", "PUT", gateway="/columns/", legacy="/columns/")
+RESIZE_COLUMN = Endpoint(
+    "base.columns.resize", "PUT", gateway="/columns/", legacy="/columns/", changes_schema=True
+)
+FREEZE_COLUMN = Endpoint(
+    "base.columns.freeze", "PUT", gateway="/columns/", legacy="/columns/", changes_schema=True
+)
+MOVE_COLUMN = Endpoint(
+    "base.columns.move", "PUT", gateway="/columns/", legacy="/columns/", changes_schema=True
+)
+RETYPE_COLUMN = Endpoint(
+    "base.columns.change_type", "PUT", gateway="/columns/", legacy="/columns/", changes_schema=True
+)
 RENAME_COLUMN = Endpoint(
-    "base.columns.rename", "PUT", gateway="/columns/", legacy="/columns/", idempotent=False
+    "base.columns.rename",
+    "PUT",
+    gateway="/columns/",
+    legacy="/columns/",
+    idempotent=False,
+    changes_schema=True,
 )
 DELETE_COLUMN = Endpoint(
-    "base.columns.delete", "DELETE", gateway="/columns/", legacy="/columns/", idempotent=False
+    "base.columns.delete",
+    "DELETE",
+    gateway="/columns/",
+    legacy="/columns/",
+    idempotent=False,
+    changes_schema=True,
 )
 
 

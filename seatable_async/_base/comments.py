@@ -15,8 +15,7 @@ from typing import Any
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
-from seatable_async.errors import ConfigurationError
-from seatable_async.models import Comment, Metadata
+from seatable_async.models import Comment
 
 __all__ = ["Comments"]
 
@@ -34,7 +33,6 @@ WITHIN = Endpoint(
     legacy="/comments-within-days/",
 )
 ADD = Endpoint("base.comments.add", "POST", gateway="/comments/", gateway_since=(6, 1))
-METADATA = Endpoint("base.comments", "GET", gateway="/metadata/", legacy="/metadata/")
 
 
 class Comments:
@@ -101,12 +99,13 @@ class Comments:
             ConfigurationError: invalid arguments (before any request).
             UnsupportedOperationError: servers before 6.1 (before any request but the
                 version's).
+            NotFoundError: the base has no such table.
         """
         check.text(table, "table")
         row_id = check.text(row_id, "row_id")
         text = check.text(text, "text")
         route = await self._ctx.supported(ADD, await self._ctx.route(write=True))
-        table_id = await self._table_id(route, table)
+        table_id = (await self._ctx.schema.table(table)).id
         params = {"table_id": table_id, "row_id": row_id}
         await self._ctx.send(ADD, route, params=params, json={"comment": text})
 
@@ -119,14 +118,6 @@ class Comments:
         check.integer(comment_id, "comment_id", minimum=1)
         route = await self._ctx.route(write=True)
         await self._ctx.send(DELETE, route, args={"comment_id": str(comment_id)})
-
-    async def _table_id(self, route: Route, table: str) -> str:
-        data = await self._ctx.send(METADATA, route)
-        meta = Metadata.from_json(data, method="GET", path=METADATA.template(route))
-        try:
-            return meta.table(table).id
-        except KeyError as exc:
-            raise ConfigurationError(str(exc.args[0])) from None
 
 
 def _comments(route: Route, endpoint: Endpoint, data: list[Any]) -> list[Comment]:

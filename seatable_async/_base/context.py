@@ -15,6 +15,7 @@ from seatable_async._auth.pool import TokenSource
 from seatable_async._auth.sources import ApiTokenSource
 from seatable_async._auth.tokens import BaseToken
 from seatable_async._base.routing import Endpoint, Route, resolve_route
+from seatable_async._base.schema import SchemaCache
 from seatable_async._http.call import Call, StaticCredential
 from seatable_async._secret import Secret
 from seatable_async._session import Session
@@ -58,6 +59,8 @@ class BaseContext:
         self.api_token = api_token
         self.read_only = read_only
         self._route: tuple[int, Route] | None = None
+        #: The base's metadata, cached for typed cells (see `seatable_async._base.schema`).
+        self.schema = SchemaCache(self)
 
     def peek(self) -> BaseToken | None:
         """The current Base-Token without fetching one."""
@@ -133,7 +136,13 @@ class BaseContext:
         url, template = endpoint.locate(route, args)
         if endpoint.idempotent is not None:
             kwargs.setdefault("idempotent", endpoint.idempotent)
-        return await self.send_url(endpoint.method, url, template, route, **kwargs)
+        if not endpoint.changes_schema:
+            return await self.send_url(endpoint.method, url, template, route, **kwargs)
+        try:
+            return await self.send_url(endpoint.method, url, template, route, **kwargs)
+        finally:
+            # Also after a failure: the change may have landed.
+            self.schema.invalidate()
 
     async def send_url(
         self, method: str, url: str, template: str, route: Route, **kwargs: Any

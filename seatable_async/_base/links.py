@@ -28,7 +28,7 @@ from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
 from seatable_async._batches import Batch, run_batches
-from seatable_async.errors import BadRequestError, ConfigurationError, NotFoundError
+from seatable_async.errors import ConfigurationError
 from seatable_async.models import LinkedRecord, Metadata
 
 __all__ = ["LINKS_PER_PAGE", "LINK_BATCH_ROWS", "QUERY_BATCH_ROWS", "Links"]
@@ -40,7 +40,6 @@ LINKS_PER_PAGE = 100
 QUERY_BATCH_ROWS = 1000
 """Rows per read request (no documented cap; the write cap is used)."""
 
-METADATA = Endpoint("base.links", "GET", gateway="/metadata/", legacy="/metadata/")
 ADD = Endpoint("base.links.add", "POST", gateway="/links/", legacy="/links/")
 REMOVE = Endpoint("base.links.remove", "DELETE", gateway="/links/", legacy="/links/")
 SET = Endpoint("base.links.set", "PUT", gateway="/links/", legacy="/batch-update-links/")
@@ -75,7 +74,6 @@ class Links:
 
     def __init__(self, context: BaseContext):
         self._ctx = context
-        self._meta: Metadata | None = None
 
     async def add(
         self,
@@ -167,7 +165,7 @@ class Links:
         if not ids:
             return out
         route = await self._ctx.route()
-        col = await self._column(route, table, link_column)
+        col = await self._column(table, link_column)
         wanted = {r: limit for r in ids}
         at = {r: offset for r in ids}
         while wanted:
@@ -223,7 +221,7 @@ class Links:
         if not pairs:
             return
         route = await self._ctx.route(write=True)
-        col = await self._column(route, table, link_column)
+        col = await self._column(table, link_column)
 
         async def send(chunk: Pairs) -> None:
             body: dict[str, Any] = {
@@ -249,24 +247,21 @@ class Links:
         )
 
     async def _guarded(self, request: Awaitable[Any]) -> Any:
-        """Send; when the server refuses, forget the cached metadata (it may be stale: a
-        renamed or deleted column), so the next call looks the column up again."""
-        try:
+        """Send; when the server refuses, forget the base's cached metadata (it may be stale:
+        a renamed or deleted column), so the next call looks the column up again."""
+        with self._ctx.schema.watch():
             return await request
-        except (BadRequestError, NotFoundError):
-            self._meta = None
-            raise
 
-    async def _column(self, route: Route, table: str, link_column: str) -> LinkColumn:
-        """The link column, from the cached metadata (fetched again once when it does not
-        know the column)."""
-        if self._meta is not None:
-            found = _link_column(self._meta, table.strip(), link_column.strip())
-            if found is not None:
-                return found
-        data = await self._ctx.send(METADATA, route)
-        self._meta = Metadata.from_json(data, method="GET", path=METADATA.template(route))
-        found = _link_column(self._meta, table.strip(), link_column.strip(), strict=True)
+    async def _column(self, table: str, link_column: str) -> LinkColumn:
+        """The link column, from the base's cached metadata (fetched again once when it does
+        not know the column)."""
+        schema = self._ctx.schema
+        seen = schema.generation
+        found = _link_column(await schema.metadata(), table.strip(), link_column.strip())
+        if found is not None:
+            return found
+        meta = await schema.metadata(newer_than=seen)
+        found = _link_column(meta, table.strip(), link_column.strip(), strict=True)
         assert found is not None
         return found
 

@@ -67,6 +67,8 @@ class Endpoint:
         legacy_until: the first version without the legacy path (6.0 removed them).
         legacy_fallback: the gateway lacks the operation, so gateway routes of servers that
             still run dtable-server (4.4-5.x) send it to the ``legacy`` path there.
+        changes_schema: the operation changes tables, columns or views, so the base's
+            cached metadata is dropped once it was sent (landed or not).
     """
 
     operation: str
@@ -78,6 +80,7 @@ class Endpoint:
     gateway_since: tuple[int, ...] = (4, 4)
     legacy_until: tuple[int, ...] = (6, 0)
     legacy_fallback: bool = False
+    changes_schema: bool = False
 
     def locate(self, route: Route, args: Mapping[str, str] | None = None) -> tuple[str, str]:
         """Return ``(url, template)`` of this operation on ``route``.

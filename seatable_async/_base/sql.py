@@ -21,6 +21,8 @@ from seatable_async._base.sql_text import (
     result_cap,
     without_literals,
 )
+from seatable_async._base.typed import CellsMixin
+from seatable_async.cells import CellOptions, cell_options
 from seatable_async.errors import BadRequestError, ConfigurationError
 from seatable_async.models import SqlResult, rows_by_name
 
@@ -31,18 +33,26 @@ PARAMETERS_SINCE = (5, 0)
 """The first version whose SQL endpoint takes ``parameters``."""
 
 
-class SqlMixin:
+class SqlMixin(CellsMixin):
     """SQL operations; mixed into `Base`."""
 
     _ctx: BaseContext
 
-    async def sql(self, sql: str, parameters: Sequence[Any] | None = None) -> SqlResult:
+    async def sql(
+        self,
+        sql: str,
+        parameters: Sequence[Any] | None = None,
+        *,
+        decode: bool | CellOptions = False,
+    ) -> SqlResult:
         """Run one SQL statement (``?`` placeholders take ``parameters``).
 
         Args:
             sql: the statement in SeaTable's SQL dialect.
             parameters: values for the ``?`` placeholders: str, int, float, Decimal, bool,
                 None, date or datetime. Servers before 5.0 get them inlined as literals.
+            decode: turn cells into Python values by the column types the answer's
+                ``metadata`` gives (no extra request; see `Base.list_rows`).
 
         Returns:
             `SqlResult` with rows keyed by column name; ``truncated`` tells whether the
@@ -62,6 +72,7 @@ class SqlMixin:
         ):
             raise ConfigurationError("parameters must be a sequence (list or tuple) of values")
         reading = statement.split(None, 1)[0].lower() in ("select", "with")
+        options = cell_options(decode, "decode")
         route = await self._ctx.route(write=not reading)
         body: dict[str, Any] = {"sql": statement, "convert_keys": True}
         if parameters is not None:
@@ -85,6 +96,8 @@ class SqlMixin:
             raise SQL.malformed(route, "the SQL answer's results are not a list of rows")
         columns = [m for m in metadata if isinstance(m, dict)] if isinstance(metadata, list) else []
         rows = _rows_keyed_by_name(results, columns)
+        if options is not None:
+            rows = self._columns_decoder(columns, options).rows(rows)
         cap = result_cap(statement)
         return SqlResult(rows=rows, columns=columns, truncated=reading and len(rows) >= cap)
 
@@ -100,16 +113,19 @@ class SqlMixin:
         parameters: Sequence[Any] | None = None,
         *,
         page_size: int = SQL_CAP,
+        decode: bool | CellOptions = False,
     ) -> AsyncIterator[dict[str, Any]]:
         """Iterate over every row of a large SELECT, fetching it page by page.
 
         Appends ``LIMIT page_size OFFSET n`` to the statement and stops at a short page. Add
-        an ``ORDER BY`` (e.g. ``ORDER BY _id``) for a stable order across pages.
+        an ``ORDER BY`` (e.g. ``ORDER BY _id``) for a stable order across pages; to read a
+        whole table, `Base.export` is faster (concurrent pages) and checks for writes.
 
         Args:
             sql: a SELECT statement **without** LIMIT/OFFSET.
             parameters: values for ``?`` placeholders.
             page_size: rows per request, 1..10000.
+            decode: Python values by column type (see `Base.sql`).
 
         Raises:
             ConfigurationError: not a SELECT, already has LIMIT/OFFSET, or bad page_size
@@ -128,7 +144,9 @@ class SqlMixin:
         offset = 0
         while True:
             # On a line of its own, so a trailing "-- comment" cannot swallow it.
-            page = await self.sql(f"{statement}\nLIMIT {page_size} OFFSET {offset}", parameters)
+            page = await self.sql(
+                f"{statement}\nLIMIT {page_size} OFFSET {offset}", parameters, decode=decode
+            )
             for row in page.rows:
                 yield row
             if len(page.rows) < page_size:

@@ -17,19 +17,30 @@ from seatable_async import _validate as check
 from seatable_async._base import schema_checks as schema
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint
-from seatable_async.models import Metadata, Table
+from seatable_async.models import Table
 
 __all__ = ["Tables"]
 
-METADATA = Endpoint("base.tables.list", "GET", gateway="/metadata/", legacy="/metadata/")
-ADD_TABLE = Endpoint("base.tables.add", "POST", gateway="/tables/", legacy="/tables/")
+ADD_TABLE = Endpoint(
+    "base.tables.add", "POST", gateway="/tables/", legacy="/tables/", changes_schema=True
+)
 # A rename or delete that landed cannot be replayed: the old name is gone, so the replay
 # would fail with "table not found". Ambiguous failures surface as MaybeAppliedError.
 RENAME_TABLE = Endpoint(
-    "base.tables.rename", "PUT", gateway="/tables/", legacy="/tables/", idempotent=False
+    "base.tables.rename",
+    "PUT",
+    gateway="/tables/",
+    legacy="/tables/",
+    idempotent=False,
+    changes_schema=True,
 )
 DELETE_TABLE = Endpoint(
-    "base.tables.delete", "DELETE", gateway="/tables/", legacy="/tables/", idempotent=False
+    "base.tables.delete",
+    "DELETE",
+    gateway="/tables/",
+    legacy="/tables/",
+    idempotent=False,
+    changes_schema=True,
 )
 DUPLICATE_TABLE = Endpoint(
     "base.tables.duplicate",
@@ -37,6 +48,7 @@ DUPLICATE_TABLE = Endpoint(
     gateway="/tables/duplicate-table/",
     legacy="/tables/duplicate-table/",
     gateway_since=(6, 0),
+    changes_schema=True,
 )
 
 
@@ -52,9 +64,7 @@ class Tables:
         Raises:
             AuthenticationError, PermissionDeniedError: the credential was refused.
         """
-        route = await self._ctx.route()
-        data = await self._ctx.send(METADATA, route)
-        return Metadata.from_json(data, method="GET", path=METADATA.template(route)).tables
+        return (await self._ctx.schema.fetch()).tables
 
     async def add(
         self,

@@ -24,9 +24,15 @@ LIST_VIEWS = Endpoint("base.views.list", "GET", gateway="/views/", legacy="/view
 GET_VIEW = Endpoint(
     "base.views.get", "GET", gateway="/views/{view_name}/", legacy="/views/{view_name}/"
 )
-ADD_VIEW = Endpoint("base.views.add", "POST", gateway="/views/", legacy="/views/")
+ADD_VIEW = Endpoint(
+    "base.views.add", "POST", gateway="/views/", legacy="/views/", changes_schema=True
+)
 UPDATE_VIEW = Endpoint(
-    "base.views.update", "PUT", gateway="/views/{view_name}/", legacy="/views/{view_name}/"
+    "base.views.update",
+    "PUT",
+    gateway="/views/{view_name}/",
+    legacy="/views/{view_name}/",
+    changes_schema=True,
 )
 # A delete that landed cannot be replayed: the view is gone and the replay would fail.
 DELETE_VIEW = Endpoint(
@@ -35,6 +41,7 @@ DELETE_VIEW = Endpoint(
     gateway="/views/{view_name}/",
     legacy="/views/{view_name}/",
     idempotent=False,
+    changes_schema=True,
 )
 COLUMNS = Endpoint("base.views.update", "GET", gateway="/columns/", legacy="/columns/")
 _CONJUNCTIONS = ("And", "Or")

@@ -274,6 +274,10 @@ class Pipeline:
             content=call.content,
             headers=headers,
         )
+        # httpx binds a response and its stream to each other (a reference cycle), so a read
+        # body would wait for the cyclic garbage collector; with 4 MB SQL pages that is
+        # hundreds of MB. The body is read and the stream closed: drop the cycle now.
+        response.stream = httpx.ByteStream(b"")
         return response
 
     def _log(self, call: Call, number: int, started: float, outcome: object) -> None:

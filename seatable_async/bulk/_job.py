@@ -24,12 +24,14 @@ import anyio.to_thread
 import attrs
 
 from seatable_async._http.usage import counting
-from seatable_async.bulk._keys import DuplicateKeys, KeyColumn
+from seatable_async.bulk._keys import KeyColumn
 from seatable_async.bulk._ledger import RowLedger
 from seatable_async.bulk._options import ImportOptions, RowSource
 from seatable_async.bulk._reconcile import Reconciler
-from seatable_async.bulk._report import ImportProgress, ImportReport
-from seatable_async.bulk._source import read_chunks
+from seatable_async.bulk._report import FailedBatch, ImportProgress, ImportReport, compact
+from seatable_async.bulk._rows import RowCheck
+from seatable_async.bulk._source import frame_rows, read_chunks
+from seatable_async.cells import EncodedRow
 from seatable_async.errors import (
     AuthenticationError,
     BulkImportError,
@@ -52,7 +54,7 @@ __all__ = ["ImportJob"]
 class _Batch:
     number: int
     indices: list[int]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any] | EncodedRow]
 
 
 def _fatal(exc: BaseException) -> bool:
@@ -69,7 +71,8 @@ class ImportJob:
         base: the `Base` to import into.
         table: the table name.
         source: an iterable or async iterable of row mappings (column name → value), read
-            once and lazily; plain iterables are read in a worker thread.
+            once and lazily (plain iterables in a worker thread); or a DataFrame or Arrow data,
+            read batch by batch (see `seatable_async.cells.iter_frame_rows`).
         options: an `ImportOptions`; or give its fields as keywords.
 
     Raises:
@@ -89,6 +92,7 @@ class ImportJob:
         self.options = options if options is not None else ImportOptions(**settings)
         if not isinstance(table, str) or not table.strip() or "`" in table:
             raise ConfigurationError("table must be a non-empty table name without backticks")
+        source = frame_rows(source, self.options.batch_size)
         if not isinstance(source, AsyncIterable) and (
             not isinstance(source, Iterable) or isinstance(source, (str, bytes, Mapping))
         ):
@@ -98,7 +102,8 @@ class ImportJob:
         self._source = source
         self._ledger = RowLedger()
         self._key: KeyColumn | None = None
-        self._seen_keys = DuplicateKeys() if self.options.key is not None else None
+        self._check = RowCheck(None, None)
+        self._links_failed: list[FailedBatch] = []
         self._reconciler: Reconciler | None = None
         self._duplicates_removed: tuple[str, ...] = ()
         self._batches = 0
@@ -188,6 +193,13 @@ class ImportJob:
             self._reconciler = Reconciler(
                 self.base, self.table, self._key, self._ledger, settle=self.options.settle
             )
+        encoder = None
+        if self.options.cells is not None:
+            try:
+                encoder = await self.base.row_encoder(self.table, self.options.cells)
+            except NotFoundError as exc:
+                self._stop = exc  # no such table: every batch would fail
+        self._check = RowCheck(encoder, self._key)
 
     async def _pump(self) -> None:
         workers = self.options.workers
@@ -243,36 +255,12 @@ class ImportJob:
 
     def _take(self, batch: _Batch, row: Any) -> bool:
         index = self._ledger.allocate()
-        if type(row) is not dict and not isinstance(row, Mapping):
-            reason = f"is a {type(row).__name__}, not a mapping of column names to values"
-            self._ledger.fail(None, [index], ConfigurationError(f"row {index} {reason}"))
+        prepared = self._check.prepare(index, row)
+        if isinstance(prepared, ConfigurationError):
+            self._ledger.fail(None, [index], prepared)
             return False
-        if self._key is not None and self._seen_keys is not None:
-            value = row.get(self._key.name)
-            form = self._key.normalize(value)
-            if form is None:
-                self._ledger.fail(
-                    None,
-                    [index],
-                    ConfigurationError(
-                        f"row {index} has no usable value for key column {self._key.name!r} "
-                        f"(missing, empty, or not a {self._key.type} value)"
-                    ),
-                )
-                return False
-            first = self._seen_keys.first_row(form, index)
-            if first is not None:
-                self._ledger.fail(
-                    None,
-                    [index],
-                    ConfigurationError(
-                        f"row {index} repeats the key value of input row {first}; it was not "
-                        "sent (keys must be unique)"
-                    ),
-                )
-                return False
         batch.indices.append(index)
-        batch.rows.append(dict(row))
+        batch.rows.append(prepared)
         return True
 
     # -- workers -----------------------------------------------------------------------------
@@ -304,10 +292,12 @@ class ImportJob:
             self._stop_on(await self._resolve(batch.number, batch.indices, batch.rows, None))
             return
         try:
-            ids = await self.base.append_rows(self.table, batch.rows)
+            ids = await self.base.append_rows(self.table, batch.rows, encode=False)
         except SeaTableError as exc:
             pending = self._ledger.record_partial(batch.indices, exc)
-            if isinstance(exc, ClientClosedError):
+            if not pending:  # every row landed; what failed came after them: link cells
+                self._links_failed.append(FailedBatch(batch.number, compact(batch.indices), exc))
+            elif isinstance(exc, ClientClosedError):
                 # Nothing more can be sent; a batch that was on the wire may have landed.
                 settle = self._ledger.maybe_applied if exc.maybe_sent else self._ledger.fail
                 settle(batch.number, pending, exc)
@@ -333,7 +323,7 @@ class ImportJob:
         self,
         number: int,
         indices: list[int],
-        rows: list[dict[str, Any]],
+        rows: list[dict[str, Any] | EncodedRow],
         first: SeaTableError | None,
     ) -> SeaTableError | None:
         reconciler = self._reconciler
@@ -385,6 +375,7 @@ class ImportJob:
             requests=self._requests,
             reconciled_batches=self._reconciled,
             duplicates_removed=self._duplicates_removed,
+            links_failed=tuple(self._links_failed),
             duration=duration,
             complete=self._complete and self._stop is None,
             cancelled=cancelled,

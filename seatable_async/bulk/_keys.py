@@ -29,15 +29,22 @@ import decimal
 import hashlib
 import math
 from array import array
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import attrs
 
+from seatable_async.cells import EncodedRow
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import Column
 
-__all__ = ["DuplicateKeys", "KeyColumn"]
+__all__ = ["DuplicateKeys", "KeyColumn", "key_value"]
+
+
+def key_value(row: Mapping[str, Any] | EncodedRow, name: str) -> Any:
+    """The key column's value in a row as it is sent (an encoded row's cell)."""
+    return (row.cells if isinstance(row, EncodedRow) else row).get(name)
+
 
 _TEXT = frozenset({"text", "long-text", "email", "url", "single-select", "auto-number"})
 _NUMBER = frozenset({"number", "duration", "rating"})

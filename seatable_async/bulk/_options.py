@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from seatable_async import _validate as check
+from seatable_async.cells import CellOptions, cell_options
 from seatable_async.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ def _flag(instance: object, attribute: attrs.Attribute[bool], value: object) -> 
     check.boolean(value, attribute.name)
 
 
+def _encode(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    cell_options(value, "encode")
+
+
 @attrs.frozen(kw_only=True)
 class ImportOptions:
     """How `Base.import_rows` / `ImportJob` run an import.
@@ -77,6 +82,8 @@ class ImportOptions:
         skip_existing: with ``key``, send only rows whose key is not in the table yet.
         settle: with ``key``, seconds an ambiguous batch waits before its keys are checked,
             so that a write the server finishes after answering 502/504 is seen, not re-sent.
+        encode: encode rows by column type as they are read (a `CellOptions` tunes it); a
+            row with an invalid value fails with its `CellValueError` and is never sent.
 
     Raises:
         ConfigurationError: an invalid setting.
@@ -89,10 +96,16 @@ class ImportOptions:
     raise_on_failure: bool = attrs.field(default=True, validator=_flag)
     skip_existing: bool = attrs.field(default=False, validator=_flag)
     settle: float = attrs.field(default=DEFAULT_SETTLE, validator=_settle)
+    encode: bool | CellOptions = attrs.field(default=True, validator=_encode)
 
     def __attrs_post_init__(self) -> None:
         if self.skip_existing and self.key is None:
             raise ConfigurationError("skip_existing needs a key column to recognise rows")
+
+    @property
+    def cells(self) -> CellOptions | None:
+        """The encoding settings, or None when rows are sent as given."""
+        return cell_options(self.encode, "encode")
 
     @property
     def workers(self) -> int:

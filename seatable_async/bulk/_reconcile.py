@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from seatable_async.bulk._keys import KeyColumn
+from seatable_async.bulk._keys import KeyColumn, key_value
 from seatable_async.bulk._ledger import RowLedger
+from seatable_async.cells import EncodedRow
 from seatable_async.errors import MaybeAppliedError, SeaTableError, may_have_landed
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class Reconciler:
         self,
         number: int,
         indices: list[int],
-        rows: list[dict[str, Any]],
+        rows: list[dict[str, Any] | EncodedRow],
         first: SeaTableError | None,
     ) -> SeaTableError | None:
         """Send the rows whose key is not in the table yet; record every row in the ledger.
@@ -95,20 +96,21 @@ class Reconciler:
         while True:
             # Checked right before every send, so a write that landed meanwhile is found.
             try:
-                present = await self.existing([row[key.name] for _, row in pending])
+                present = await self.existing([key_value(row, key.name) for _, row in pending])
             except SeaTableError as exc:
                 reason = f"{last or 'sent'}; checking key {key.name!r} on the server failed: {exc}"
                 ledger.maybe_applied(number, [i for i, _ in pending], MaybeAppliedError(reason))
                 return exc
-            missing: list[tuple[int, dict[str, Any]]] = []
+            missing: list[tuple[int, dict[str, Any] | EncodedRow]] = []
             for index, row in pending:
-                form = key.normalize(row[key.name])
+                value = key_value(row, key.name)
+                form = key.normalize(value)
                 ids = present.get(form, []) if form is not None else []
                 seen.setdefault(index, frozenset(ids))
                 if ids:
                     ledger.set_inserted(index, ids[0])
                     if first is not None:
-                        self._claim(form, row[key.name], ids[0], seen[index])
+                        self._claim(form, value, ids[0], seen[index])
                 else:
                     missing.append((index, row))
             if not missing:
@@ -121,7 +123,10 @@ class Reconciler:
                 return None
             self._last_resend = anyio.current_time()
             try:
-                ids = await self._base.append_rows(self._table, [row for _, row in missing])
+                # Rows are sent as the import prepared them (encoded when it encodes).
+                ids = await self._base.append_rows(
+                    self._table, [row for _, row in missing], encode=False
+                )
             except SeaTableError as exc:
                 still = ledger.record_partial([i for i, _ in missing], exc)
                 if not may_have_landed(exc):
@@ -134,7 +139,8 @@ class Reconciler:
             for (index, row), row_id in zip(missing, ids, strict=True):
                 ledger.set_inserted(index, row_id)
                 if first is not None:
-                    self._claim(key.normalize(row[key.name]), row[key.name], row_id, seen[index])
+                    value = key_value(row, key.name)
+                    self._claim(key.normalize(value), value, row_id, seen[index])
             return None
 
     def _claim(self, form: Hashable | None, value: Any, keep: str, seen: frozenset[str]) -> None:

@@ -173,6 +173,8 @@ class ImportReport:
         reconciled_batches: ambiguous batches settled through ``key`` reconciliation.
         duplicates_removed: ids of rows the import deleted because a reconciled write landed
             after it had been re-sent (the duplicate sweep; see the package documentation).
+        links_failed: rows that were inserted (their ids are in ``row_ids``) but whose link
+            cells could not be written, grouped by batch, with the error.
         duration: seconds the import took.
         complete: the whole source was read (False after a stop, a source error or a
             cancellation).
@@ -192,6 +194,7 @@ class ImportReport:
     duration: float
     complete: bool
     duplicates_removed: tuple[str, ...] = ()
+    links_failed: tuple[FailedBatch, ...] = ()
     cancelled: bool = False
     stopped_by: BaseException | None = None
     _inserted_count: int = attrs.field(default=0, alias="inserted_count")
@@ -215,8 +218,9 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        """True when every row read was inserted and the whole source was read."""
-        return self.complete and self._inserted_count == self.rows_read
+        """True when every row read was inserted (with its link cells) and the whole source
+        was read."""
+        return self.complete and self._inserted_count == self.rows_read and not self.links_failed
 
     @property
     def rows_per_second(self) -> float:
@@ -229,6 +233,9 @@ class ImportReport:
             f"{self.failed_count} failed, {self.maybe_applied_count} maybe applied "
             f"in {self.duration:.1f}s ({self.rows_per_second:,.0f} rows/s)"
         )
+        if self.links_failed:
+            count = sum(len(f.indices) for f in self.links_failed)
+            text += f"; link cells of {count} inserted rows not written"
         if self.cancelled:
             text += "; cancelled"
         elif self.stopped_by is not None:

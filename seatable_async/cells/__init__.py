@@ -7,6 +7,7 @@ Pure and I/O-free: nothing here sends a request. Column descriptions come from m
   `CellValueError` (row index, column, value) before anything is sent. Link values come out
   separately (`EncodedRow.links`): they are written through the links API.
 * `RowDecoder` turns server rows into Python values (opt-in; raw JSON stays the default).
+* `CellOptions` bundles the settings of both, as the SDK's ``encode=`` / ``decode=`` take them.
 * `ArrowBuilder` / `to_arrow` / `to_pandas` / `to_polars` build frames from rows;
   `iter_frame_rows` / `iter_frame_batches` stream rows out of frames and Arrow readers.
 
@@ -54,6 +55,7 @@ from seatable_async.cells._frames_out import (
     to_pandas,
     to_polars,
 )
+from seatable_async.cells._options import CellOptions, cell_options
 from seatable_async.cells._spec import (
     READ_ONLY_TYPES,
     SYSTEM_FIELDS,
@@ -70,6 +72,7 @@ __all__ = [
     "READ_ONLY_TYPES",
     "SYSTEM_FIELDS",
     "ArrowBuilder",
+    "CellOptions",
     "CellValueError",
     "ColumnLike",
     "ColumnSpec",
@@ -81,6 +84,7 @@ __all__ = [
     "arrow_field",
     "arrow_schema",
     "arrow_type",
+    "cell_options",
     "column_spec",
     "column_specs",
     "decode_cell",

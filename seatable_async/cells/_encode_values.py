@@ -27,7 +27,13 @@ from seatable_async.cells._encode_structs import (
 )
 from seatable_async.cells._spec import ColumnSpec
 
-__all__ = ["CellEncoder"]
+__all__ = ["SLOW", "CellEncoder", "fast_encoder"]
+
+#: What a shortcut of `fast_encoder` returns for a value it leaves to the full encoder.
+SLOW: Any = object()
+_DATE_WIRE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_WIRE = re.compile(r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d")
+_SECONDS_WIRE = re.compile(r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 
 _ROW_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _USER_ID = re.compile(r"[^@\s]+@auth\.local")
@@ -218,6 +224,51 @@ class CellEncoder:
         if stars < 0 or (is_integer(top) and stars > top):
             raise Invalid(f"a rating goes from 0 to {top if is_integer(top) else 'the maximum'}")
         return stars
+
+
+def fast_encoder(spec: ColumnSpec, *, strict_options: bool) -> Callable[[Any], Any]:
+    """A shortcut for values that are already what the column stores (a str for text, a
+    finite float or an exact int for a number, a bool for a checkbox, a date string in the
+    column's own wire form…): returns the value, or `SLOW` for the full encoder to decide.
+
+    It must never accept a value the full encoder would change or refuse.
+    """
+    kind = spec.type
+    if kind in _TEXT_TYPES:
+        return lambda v: v if type(v) is str else SLOW
+    if kind == "number":
+        return _fast_number
+    if kind == "checkbox":
+        return lambda v: v if type(v) is bool else SLOW
+    if kind == "duration":
+        return lambda v: v if type(v) is int else SLOW
+    if kind == "single-select" and not strict_options:
+        return lambda v: v if type(v) is str and v.strip() else SLOW
+    if kind == "date":
+        wire = (_SECONDS_WIRE if spec.has_seconds else _TIME_WIRE) if spec.has_time else None
+        return lambda v: v if type(v) is str and _date_wire(v, wire) else SLOW
+    return lambda v: SLOW
+
+
+def _fast_number(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0 else SLOW  # NaN and ±inf fail: x - x is NaN
+    if kind is int:
+        return value if -MAX_EXACT_INT <= value <= MAX_EXACT_INT else SLOW
+    return SLOW
+
+
+def _date_wire(text: str, time_form: re.Pattern[str] | None) -> bool:
+    # A real calendar date, written exactly as the column stores it ("2030-06-20", or with
+    # "HH:MM" / "HH:MM:SS" when the column shows the time).
+    if not (_DATE_WIRE.fullmatch(text) or (time_form is not None and time_form.fullmatch(text))):
+        return False
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _from_json_text(text: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import attrs
 
 from seatable_async.cells._common import Invalid, is_missing
-from seatable_async.cells._encode_values import CellEncoder
+from seatable_async.cells._encode_values import SLOW, CellEncoder, fast_encoder
 from seatable_async.cells._spec import SYSTEM_FIELDS, ColumnLike, ColumnSpec, column_specs
 from seatable_async.errors import CellValueError, ConfigurationError
 
@@ -84,9 +84,14 @@ class RowEncoder:
         self._columns = column_specs(columns)
         self._by_name = {c.name: c for c in self._columns}
         self._by_key = {c.key: c for c in self._columns if c.key}
-        # name or key → (column, what row() does with its values), decided once; names win.
-        self._plan = {c.key: (c, _kind(c)) for c in self._columns if c.key}
-        self._plan.update({c.name: (c, _kind(c)) for c in self._columns})
+        # name or key → (column, what row() does with its values, the encoder's shortcut for
+        # values already in wire form), decided once; names win.
+        plans = {
+            c.name: (c.name, _kind(c), fast_encoder(c, strict_options=strict_options), c)
+            for c in self._columns
+        }
+        self._plan = {c.key: plans[c.name] for c in self._columns if c.key}
+        self._plan.update(plans)
         self._read_only: ReadOnlyPolicy = read_only
         self._unknown: UnknownPolicy = unknown
         self._warned: set[str] = set()
@@ -143,17 +148,31 @@ class RowEncoder:
         Raises:
             CellValueError: the first invalid value, naming ``index``, the column and value.
         """
-        if not isinstance(row, Mapping):
+        cells, links, row_id = self.split(row, index=index)
+        return EncodedRow(index=index, cells=cells, links=links or {}, row_id=row_id)
+
+    def split(
+        self, row: Mapping[str, Any], *, index: int | None = None
+    ) -> tuple[dict[str, Any], dict[str, list[str]] | None, str | None]:
+        """`row` without building an `EncodedRow` (for hot loops): the cells, the link cells
+        (None when there are none) and the input's ``_id``.
+
+        Raises:
+            CellValueError: the first invalid value, naming ``index``, the column and value.
+        """
+        if type(row) is not dict and not isinstance(row, Mapping):
             raise CellValueError("a row must be a mapping", row=index, column="", value=row)
         cells: dict[str, Any] = {}
-        links: dict[str, list[str]] = {}
+        links: dict[str, list[str]] | None = None
         row_id: str | None = None
         plan = self._plan
         for name, value in row.items():
-            if not isinstance(name, str):
-                raise CellValueError("column names are strings", row=index, column="", value=name)
-            entry = plan.get(name)
+            entry = plan.get(name)  # plan keys are all str: checked below only when missing
             if entry is None:
+                if not isinstance(name, str):
+                    raise CellValueError(
+                        "column names are strings", row=index, column="", value=name
+                    )
                 if name == "_id" and isinstance(value, str) and value:
                     row_id = value
                 elif name in SYSTEM_FIELDS or self._unknown == "drop":
@@ -163,14 +182,17 @@ class RowEncoder:
                 else:
                     raise CellValueError("no such column", row=index, column=name, value=value)
                 continue
-            spec, kind = entry
-            if kind == _CELL:
-                cells[spec.name] = self._encode(spec, value, index)
-            elif kind == _LINK:
-                links[spec.name] = self._encode(spec, value, index) or []
+            out, kind, fast, spec = entry
+            if kind is _CELL:
+                wire = fast(value)
+                cells[out] = self._encode(spec, value, index) if wire is SLOW else wire
+            elif kind is _LINK:
+                if links is None:
+                    links = {}
+                links[out] = self._encode(spec, value, index) or []
             else:
                 self._read_only_value(spec, value, index)
-        return EncodedRow(index=index, cells=cells, links=links, row_id=row_id)
+        return cells, links, row_id
 
     def _read_only_value(self, spec: ColumnSpec, value: Any, index: int | None) -> None:
         if is_missing(value):

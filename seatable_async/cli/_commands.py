@@ -22,7 +22,7 @@ from seatable_async.cli._render import (
 __all__ = ["app", "main"]
 
 
-from seatable_async.cli import _demo, _import  # noqa: F401  (they register their commands)
+from seatable_async.cli import _demo, _export, _import  # noqa: F401  (they register commands)
 from seatable_async.cli._app import app, parse_rate_now, resolve_api_token
 
 

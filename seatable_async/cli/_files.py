@@ -1,4 +1,5 @@
-"""Input files of ``import``: format, CSV / JSON Lines readers, cell coercion, the pre-check."""
+"""Input files of ``import``: format, CSV / JSON Lines / Parquet readers, cell coercion, the
+pre-check of the file's structure, and the check of every value against the table's columns."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from seatable_async.cells import SYSTEM_FIELDS, RowEncoder, iter_frame_rows
+from seatable_async.cells._deps import require
 from seatable_async.cli._errors import InputError, fail_now
+from seatable_async.errors import CellValueError, ConfigurationError
 
 __all__ = [
     "check_file",
@@ -16,18 +20,25 @@ __all__ = [
     "csv_header",
     "csv_rows",
     "file_kind",
+    "file_rows",
+    "invalid_values",
     "jsonl_rows",
+    "parquet_rows",
     "scan",
 ]
 
+PARQUET_BATCH = 10_000
+
 
 def file_kind(file: Path, file_format: str | None) -> str:
-    """``csv`` or ``jsonl``: ``--format`` if given, else from the file extension."""
+    """``csv``, ``jsonl`` or ``parquet``: ``--format`` if given, else from the extension."""
     kind = (file_format or file.suffix.lstrip(".")).lower()
     if kind in ("ndjson", "json", "jsonlines"):
         kind = "jsonl"
-    if kind not in ("csv", "jsonl"):
-        fail_now(f"cannot tell the format of {file}: pass --format csv or --format jsonl")
+    if kind == "pq":
+        kind = "parquet"
+    if kind not in ("csv", "jsonl", "parquet"):
+        fail_now(f"cannot tell the format of {file}: pass --format csv, jsonl or parquet")
     return kind
 
 
@@ -64,6 +75,14 @@ def csv_header(path: Path) -> list[str]:
 
 def csv_rows(path: Path, header: list[str], types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     """Stream the rows of a CSV file; raise `InputError` naming a malformed line."""
+    for _, row in csv_records(path, header, types):
+        yield row
+
+
+def csv_records(
+    path: Path, header: list[str], types: Mapping[str, str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Like `csv_rows`, each row with where it is (``"line 3"``)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle, strict=True)
         try:
@@ -76,11 +95,14 @@ def csv_rows(path: Path, header: list[str], types: Mapping[str, str]) -> Iterato
                         f"{path} line {reader.line_num}: {len(record)} fields, the header has "
                         f"{len(header)}"
                     )
-                yield {
-                    name: coerce(value, types.get(name))
-                    for name, value in zip(header, record, strict=True)
-                    if value != ""
-                }
+                yield (
+                    f"line {reader.line_num}",
+                    {
+                        name: coerce(value, types.get(name))
+                        for name, value in zip(header, record, strict=True)
+                        if value != ""
+                    },
+                )
         except csv.Error as exc:
             raise InputError(f"{path} line {reader.line_num}: malformed CSV ({exc})") from None
         except UnicodeDecodeError:
@@ -89,6 +111,12 @@ def csv_rows(path: Path, header: list[str], types: Mapping[str, str]) -> Iterato
 
 def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
     """Stream the objects of a JSON Lines file; raise `InputError` naming a bad line."""
+    for _, row in jsonl_records(path):
+        yield row
+
+
+def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Like `jsonl_rows`, each row with where it is (``"line 3"``)."""
     with path.open(encoding="utf-8-sig") as handle:
         number = 0
         try:
@@ -104,9 +132,61 @@ def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
                         f"{path} line {number}: a JSON {type(value).__name__}, expected an "
                         "object of column names to values"
                     )
-                yield value
+                yield f"line {number}", value
         except UnicodeDecodeError:
             raise InputError(f"{path} line {number + 1}: not UTF-8 text") from None
+
+
+def parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Stream the rows of a Parquet file, one record batch at a time (empty values left out)."""
+    for _, row in parquet_records(path):
+        yield row
+
+
+def parquet_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Like `parquet_rows`, each row with where it is (``"row 3"``)."""
+    parquet = _parquet_file(path)
+    batches = parquet.iter_batches(batch_size=PARQUET_BATCH)
+    for number, row in enumerate(iter_frame_rows(batches, batch_size=PARQUET_BATCH), start=1):
+        yield f"row {number}", row
+
+
+def _parquet_file(path: Path) -> Any:
+    try:
+        pq = require("pyarrow.parquet")
+    except ConfigurationError as exc:
+        raise InputError(f"{path}: {exc.message}") from None
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+
+
+def file_rows(
+    file: Path, kind: str, header: list[str], types: Mapping[str, str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The file's rows, each with where it is (a line, or a row of a Parquet file)."""
+    if kind == "csv":
+        return csv_records(file, header, types)
+    if kind == "parquet":
+        return parquet_records(file)
+    return jsonl_records(file)
+
+
+def invalid_values(
+    rows: Iterator[tuple[str, dict[str, Any]]], encoder: RowEncoder, limit: int = 20
+) -> tuple[int, list[str]]:
+    """Check every value against its column (as the import will encode it): the number of
+    rows with an invalid value, and the first ``limit`` of them, one line each."""
+    count, lines = 0, list[str]()
+    for where, row in rows:
+        try:
+            encoder.row(row)
+        except CellValueError as exc:
+            count += 1
+            if len(lines) < limit:
+                lines.append(f"{where}: {exc}")
+    return count, lines
 
 
 def scan(rows: Iterator[dict[str, Any]]) -> tuple[int, set[str]]:
@@ -129,6 +209,10 @@ def check_file(file: Path, kind: str) -> tuple[list[str], int, set[str]]:
             header = csv_header(file)
             total, used = scan(csv_rows(file, header, {}))
             used |= set(header)
+        elif kind == "parquet":
+            parquet = _parquet_file(file)
+            header = list(parquet.schema_arrow.names)
+            total, used = parquet.metadata.num_rows, set(header)
         else:
             total, used = scan(jsonl_rows(file))
     except InputError as exc:
@@ -137,4 +221,5 @@ def check_file(file: Path, kind: str) -> tuple[list[str], int, set[str]]:
         fail_now(f"cannot read {file} ({exc.strerror or exc}) — check the path")
     if total == 0:
         fail_now(f"{file} has no rows to import — nothing was sent")
-    return header, total, used
+    # System fields of an exported file (_id, _ctime, …) are not columns: they are left out.
+    return header, total, used - set(SYSTEM_FIELDS)

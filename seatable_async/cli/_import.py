@@ -1,15 +1,23 @@
-"""``seatable-async import``: a CSV or JSON Lines file into a table."""
+"""``seatable-async import``: a CSV, JSON Lines or Parquet file into a table.
+
+Before anything is sent the file is read twice: once for its structure (before connecting),
+and once more to check every value against its column's type, as the import will encode it
+(a CSV ``notanumber`` in a number column would otherwise be stored as an empty cell).
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
+import anyio.to_thread
 import typer
 from rich.console import Console
 
 from seatable_async import Client
 from seatable_async.bulk import ImportOptions, ImportReport
+from seatable_async.cells import CellOptions, ReadOnlyColumnWarning
 from seatable_async.cli._app import app, resolve_api_token, table_columns
 from seatable_async.cli._errors import (
     EXIT_FAILED,
@@ -18,7 +26,15 @@ from seatable_async.cli._errors import (
     fail,
     run_with_hints,
 )
-from seatable_async.cli._files import check_file, csv_rows, file_kind, jsonl_rows
+from seatable_async.cli._files import (
+    check_file,
+    csv_rows,
+    file_kind,
+    file_rows,
+    invalid_values,
+    jsonl_rows,
+    parquet_rows,
+)
 from seatable_async.cli._render import (
     failure_lines,
     report_table,
@@ -31,7 +47,8 @@ def import_command(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV (header line = column names) or JSON Lines file.", show_default=False
+            help="CSV (header line = column names), JSON Lines or Parquet file.",
+            show_default=False,
         ),
     ],
     server: Annotated[
@@ -49,7 +66,8 @@ def import_command(
         str | None,
         typer.Option(
             "--format",
-            help="csv or jsonl; default: from the file extension (.csv, .jsonl, .ndjson).",
+            help="csv, jsonl or parquet; default: from the file extension (.csv, .jsonl, "
+            ".ndjson, .parquet).",
             show_default=False,
         ),
     ] = None,
@@ -69,32 +87,35 @@ def import_command(
         bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
     ] = False,
 ) -> None:
-    """Append every row of a CSV or JSON Lines file to a table, concurrently.
+    """Append every row of a CSV, JSON Lines or Parquet file to a table, concurrently.
 
-    The file is checked completely before anything is sent (malformed lines, columns the table
-    lacks); then it is streamed in batches. Exit code 1 with a summary when rows failed.
+    The file is checked completely before anything is sent: malformed lines, columns the table
+    lacks, and values their column cannot hold (exit code 2, naming line, column and value).
+    Then it is streamed in batches. Exit code 1 with a summary when rows failed.
     """
     token = resolve_api_token(api_token)
     kind = file_kind(file, file_format)
     header, total, used = check_file(file, kind)
     console = Console()
-    report = run_with_hints(
-        lambda: _import(
-            file,
-            kind,
-            header,
-            total,
-            used,
-            server,
-            table,
-            token,
-            key,
-            concurrency,
-            batch_size,
-            allow_insecure_http,
-            console,
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReadOnlyColumnWarning)  # a note is printed instead
+        report = run_with_hints(
+            lambda: _import(
+                file,
+                kind,
+                header,
+                total,
+                used,
+                server,
+                table,
+                token,
+                key,
+                concurrency,
+                batch_size,
+                allow_insecure_http,
+                console,
+            )
         )
-    )
     console.print(report_table(report))
     if not report.ok:
         err = Console(stderr=True, soft_wrap=True)
@@ -143,9 +164,35 @@ async def _import(
             )
         if key is not None and key not in columns:
             fail(f"--key {key!r} is not a column of table {table!r}")
-        rows = csv_rows(file, header, columns) if kind == "csv" else jsonl_rows(file)
+        # Computed columns (formula, auto-number, ctime…) of an exported file are left out.
+        cells = CellOptions(read_only="drop")
+        encoder = await base.row_encoder(table, cells)
+        computed = sorted(n for n in used if (c := encoder.column(n)) is not None and c.read_only)
+        if computed:
+            names = ", ".join(map(repr, computed))
+            console.print(f"note: {names} computed by the server; their values are left out")
+        checked = file_rows(file, kind, header, columns)
+        count, lines = await anyio.to_thread.run_sync(invalid_values, checked, encoder)
+        if count:
+            err = Console(stderr=True, soft_wrap=True)
+            for line in lines:
+                err.print(line, highlight=False, markup=False)
+            more = f" (the first {len(lines)} above)" if count > len(lines) else " (above)"
+            fail(
+                f"{count:,} row(s) of {file} hold values their column cannot hold{more} — fix "
+                "them and run again; nothing was sent",
+            )
+        readers = {
+            "csv": lambda: csv_rows(file, header, columns),
+            "parquet": lambda: parquet_rows(file),
+        }
+        rows = readers.get(kind, lambda: jsonl_rows(file))()
         options = ImportOptions(
-            batch_size=batch_size, concurrency=concurrency, key=key, raise_on_failure=False
+            batch_size=batch_size,
+            concurrency=concurrency,
+            key=key,
+            raise_on_failure=False,
+            encode=cells,
         )
         report = await run_job(base, table, rows, options, console, total, f"{file.name} → {table}")
     if isinstance(report.stopped_by, InputError):

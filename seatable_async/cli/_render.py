@@ -82,6 +82,8 @@ def failure_lines(report: ImportReport, limit: int = 5) -> list[str]:
         lines.append(f"failed rows {_span(failure.indices)}: {failure.error}")
     for maybe in report.maybe_applied[:limit]:
         lines.append(f"maybe applied rows {_span(maybe.indices)}: {maybe.error}")
+    for links in report.links_failed[:limit]:
+        lines.append(f"rows {_span(links.indices)} inserted without their links: {links.error}")
     return lines
 
 

@@ -293,12 +293,18 @@ class RowStore:
 
     def show(self, col: Column, stored_sql_value: Any) -> Any:
         """A value as written to SQLite, as the gateway shows it."""
-        load = self.codec.loader(col)
-        value = (
-            load(stored_sql_value) if load and stored_sql_value is not None else stored_sql_value
-        )
-        shower = self.codec.shower(col)
-        return shower(value) if shower is not None else value
+        show = self.shower(col)
+        return show(stored_sql_value) if show is not None else stored_sql_value
+
+    def shower(self, col: Column) -> Callable[[Any], Any] | None:
+        """`show` for one column, decided once (None: values show as stored). A whole SQL
+        answer uses it, so the per-type lookups are not repeated for every cell."""
+        load, shower = self.codec.loader(col), self.codec.shower(col)
+        if load is None:
+            return shower
+        if shower is None:
+            return lambda v: load(v) if v is not None else None
+        return lambda v: shower(load(v) if v is not None else None)
 
     def count_rows(self, base: Base) -> int:
         with self.lock:

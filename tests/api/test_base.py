@@ -197,7 +197,7 @@ async def test_append_rows_batches_concurrently_in_order(version: str) -> None:
     state = {"active": 0, "peak": 0}
     server.on("POST", rows_url(version), gateway_append(state))
     rows = [{"Name": str(i)} for i in range(3500)]
-    ids = await with_base(server, lambda b: b.append_rows("Table1", rows))
+    ids = await with_base(server, lambda b: b.append_rows("Table1", rows, encode=False))
     assert ids == [f"id-{i}" for i in range(3500)]
     sizes = sorted(len(c.json()["rows"]) for c in server.base_calls())
     assert sizes == [500, 1000, 1000, 1000]
@@ -220,7 +220,7 @@ async def test_append_rows_legacy_per_row_for_ids() -> None:
 
     server.on("POST", f"{LEGACY}/rows/", one)
     rows = [{"Name": str(i)} for i in range(40)]
-    ids = await with_base(server, lambda b: b.append_rows("Table1", rows))
+    ids = await with_base(server, lambda b: b.append_rows("Table1", rows, encode=False))
     assert ids == [f"id-{i}" for i in range(40)]
     assert len(server.base_calls()) == 40
     assert state["peak"] > 1
@@ -244,7 +244,7 @@ async def test_a_small_append_is_one_request_on_the_gateway_and_per_row_before_i
         )
 
         async def go(base: sa.Base) -> list[str]:
-            return await base.append_rows("T", [{"Name": "1"}, {"Name": "2"}])
+            return await base.append_rows("T", [{"Name": "1"}, {"Name": "2"}], encode=False)
 
         assert await with_base(server, go) == ["x1", "x2"]
         per_row = version in ("3.5", "4.0")
@@ -256,7 +256,7 @@ async def test_append_maybe_applied_is_not_replayed() -> None:
     server = MockServer("6.0")
     server.on("POST", f"{GW}/rows/", {"error_message": "oops"}, 502)
     with pytest.raises(sa.MaybeAppliedError):
-        await with_base(server, lambda b: b.append_rows("Table1", [{"Name": "a"}]))
+        await with_base(server, lambda b: b.append_rows("Table1", [{"Name": "a"}], encode=False))
     assert len(server.calls("POST", f"{GW}/rows/")) == 1
 
 
@@ -264,7 +264,7 @@ async def test_append_malformed_answer() -> None:
     server = MockServer("6.0")
     server.on("POST", f"{GW}/rows/", {"inserted_row_count": 1})
     with pytest.raises(sa.ResponseFormatError):
-        await with_base(server, lambda b: b.append_rows("Table1", [{"Name": "a"}]))
+        await with_base(server, lambda b: b.append_rows("Table1", [{"Name": "a"}], encode=False))
 
 
 async def test_append_validation_sends_nothing() -> None:
@@ -273,8 +273,8 @@ async def test_append_validation_sends_nothing() -> None:
     async def go(base: sa.Base) -> None:
         for bad in ({"Name": "x"}, "text", [1], [{"a": 1}, None]):
             with pytest.raises(sa.ConfigurationError):
-                await base.append_rows("Table1", bad)
-        assert await base.append_rows("Table1", []) == []
+                await base.append_rows("Table1", bad, encode=False)
+        assert await base.append_rows("Table1", [], encode=False) == []
 
     await with_base(server, go)
     assert server.requests == []
@@ -286,13 +286,15 @@ async def test_update_rows_batches(version: str) -> None:
     path = rows_url(version, "/rows/" if version != "4.0" else "/batch-update-rows/")
     server.on("PUT", path, {"success": True})
     updates = {f"r{i}": {"Name": str(i)} for i in range(2100)}
-    await with_base(server, lambda b: b.update_rows("Table1", updates))
+    await with_base(server, lambda b: b.update_rows("Table1", updates, encode=False))
     calls = server.calls("PUT", path)
     assert sorted(len(c.json()["updates"]) for c in calls) == [100, 1000, 1000]
     sent = {u["row_id"]: u["row"] for c in calls for u in c.json()["updates"]}
     assert sent == updates
     server.requests.clear()
-    await with_base(server, lambda b: b.update_rows("Table1", [("r1", {"Name": "z"})]))
+    await with_base(
+        server, lambda b: b.update_rows("Table1", [("r1", {"Name": "z"})], encode=False)
+    )
     assert server.calls("PUT", path)[0].json() == {
         "table_name": "Table1",
         "updates": [{"row_id": "r1", "row": {"Name": "z"}}],
@@ -317,7 +319,7 @@ async def test_update_delete_validation_sends_nothing() -> None:
     async def go(base: sa.Base) -> None:
         for bad in ("x", [("id",)], [(1, {})], {"id": "not a mapping"}):
             with pytest.raises(sa.ConfigurationError):
-                await base.update_rows("Table1", bad)
+                await base.update_rows("Table1", bad, encode=False)
         for bad_ids in ("abc", [""], [None]):
             with pytest.raises(sa.ConfigurationError):
                 await base.delete_rows("Table1", bad_ids)
@@ -332,8 +334,8 @@ async def test_read_only_token_refuses_writes_before_sending(version: str) -> No
 
     async def go(base: sa.Base) -> None:
         for action in (
-            lambda: base.append_rows("Table1", [{"Name": "x"}]),
-            lambda: base.update_rows("Table1", {"r": {"Name": "x"}}),
+            lambda: base.append_rows("Table1", [{"Name": "x"}], encode=False),
+            lambda: base.update_rows("Table1", {"r": {"Name": "x"}}, encode=False),
             lambda: base.delete_rows("Table1", ["r"]),
             lambda: base.sql("INSERT INTO Table1 (Name) VALUES ('x')"),
         ):
@@ -365,7 +367,7 @@ async def test_external_base_reads_work_writes_refused_without_request() -> None
     async with sa.Client(SERVER, transport=server.transport()) as client:
         base = client.external_base(f"{SERVER}/dtable/external-links/linktok")
         with pytest.raises(sa.PermissionDeniedError, match="external link"):
-            await base.append_rows("Table1", [{"Name": "x"}])
+            await base.append_rows("Table1", [{"Name": "x"}], encode=False)
         with pytest.raises(sa.PermissionDeniedError):
             await base.delete_rows("Table1", ["x"])
         assert server.requests == []
@@ -533,6 +535,8 @@ async def test_import_rows_delegates_to_bulk() -> None:
     server = MockServer("6.0")
     server.on("POST", f"{GW}/rows/", gateway_append({"active": 0, "peak": 0}))
     rows = ({"Name": str(i)} for i in range(2500))
-    report = await with_base(server, lambda b: b.import_rows("Table1", rows, batch_size=1000))
+    report = await with_base(
+        server, lambda b: b.import_rows("Table1", rows, batch_size=1000, encode=False)
+    )
     assert report.rows_read == 2500
     assert list(report.row_ids) == [f"id-{i}" for i in range(2500)]

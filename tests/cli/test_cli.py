@@ -204,7 +204,7 @@ def test_demo_with_faults_and_rate_limit() -> None:
 def test_help_for_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "import", "ping", "info", "token", "emulator"):
+    for command in ("demo", "import", "export", "ping", "info", "token", "emulator"):
         assert command in result.output
         sub = runner.invoke(app, [command, "--help"])
         assert sub.exit_code == 0, command

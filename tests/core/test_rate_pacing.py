@@ -82,7 +82,7 @@ async def test_n_windows_of_requests_finish_in_n_windows(
         await anyio.sleep(start_offset)
         started = anyio.current_time()
         rows = [{"Name": f"r{i}"} for i in range(1500)]
-        report = await base.import_rows("T", rows, batch_size=10)
+        report = await base.import_rows("T", rows, batch_size=10, encode=False)
         elapsed = anyio.current_time() - started
     assert report.inserted_count == 1500
     assert recorder.statuses == Counter({200: 150})
@@ -100,7 +100,7 @@ async def test_a_long_rate_limited_import_keeps_the_rate() -> None:
         base = client.base(token)
         await base.token_info()
         rows = [{"Name": f"r{i}"} for i in range(3750)]
-        report = await base.import_rows("T", rows, batch_size=5, concurrency=8)
+        report = await base.import_rows("T", rows, batch_size=5, concurrency=8, encode=False)
         rate_limited = client.stats.rate_limited
     assert report.ok
     full_windows = sorted(recorder.windows)[1:-1]  # the first and last are partial
