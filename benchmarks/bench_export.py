@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ import httpx
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._common import COLUMNS as IMPORT_COLUMNS
 from benchmarks._common import (
     EmulatorProcess,
     fmt_table,
@@ -50,6 +52,7 @@ from benchmarks._common import (
     median,
     quiet_official_client,
 )
+from benchmarks._common import make_row as import_row  # the first five columns
 
 ROWS = 100_000
 PAGE = 10_000
@@ -60,11 +63,7 @@ TARGET_VS_RAW = 0.9
 TARGET_MEMORY_MB = 100.0
 CONCURRENCY = int(__import__("os").environ.get("EXPORT_CONCURRENCY", "4"))
 COLUMNS = {
-    "Name": "text",
-    "Email": "text",
-    "Age": "number",
-    "City": "text",
-    "Score": "number",
+    **IMPORT_COLUMNS,
     "Joined": "date",
     "Active": "checkbox",
     "Tier": "single-select",
@@ -74,12 +73,9 @@ COLUMNS = {
 
 
 def make_row(i: int) -> dict[str, Any]:
+    """Row ``i``: the import scenarios' five columns and five more types."""
     return {
-        "Name": f"Contact {i}",
-        "Email": f"contact{i}@example.com",
-        "Age": i % 90,
-        "City": ("Berlin", "Paris", "Rome", "Madrid")[i % 4],
-        "Score": i * 0.5,
+        **import_row(i),
         "Joined": f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
         "Active": i % 3 == 0,
         "Tier": ("gold", "silver", "bronze")[i % 3],
@@ -163,6 +159,27 @@ async def raw_export(url: str, api_token: str, concurrency: int) -> tuple[float,
 
 
 def official_query(url: str, api_token: str) -> tuple[float, int]:
+    """The official client's SQL, paged by OFFSET as its users page it."""
+    return _official_pages(
+        url,
+        api_token,
+        PAGE,
+        lambda base, offset: base.query(
+            f"SELECT * FROM `T` ORDER BY `_id` LIMIT {PAGE} OFFSET {offset}"
+        ),
+    )
+
+
+def official_list_rows(url: str, api_token: str) -> tuple[float, int]:
+    """The official client's list_rows, 1,000 rows a page."""
+    return _official_pages(
+        url, api_token, 1000, lambda base, start: base.list_rows("T", start=start, limit=1000)
+    )
+
+
+def _official_pages(
+    url: str, api_token: str, size: int, fetch: Callable[[Any, int], list[Any]]
+) -> tuple[float, int]:
     quiet_official_client()
     from seatable_api import Base
 
@@ -171,28 +188,11 @@ def official_query(url: str, api_token: str) -> tuple[float, int]:
     base.auth()
     rows, offset = 0, 0
     while True:
-        page = base.query(f"SELECT * FROM `T` ORDER BY `_id` LIMIT {PAGE} OFFSET {offset}")
+        page = fetch(base, offset)
         rows += len(page)
-        if len(page) < PAGE:
+        if len(page) < size:
             break
-        offset += PAGE
-    return time.perf_counter() - started, rows
-
-
-def official_list_rows(url: str, api_token: str) -> tuple[float, int]:
-    quiet_official_client()
-    from seatable_api import Base
-
-    started = time.perf_counter()
-    base = Base(api_token, url)
-    base.auth()
-    rows, start = 0, 0
-    while True:
-        page = base.list_rows("T", start=start, limit=1000)
-        rows += len(page)
-        if len(page) < 1000:
-            break
-        start += 1000
+        offset += size
     return time.perf_counter() - started, rows
 
 

@@ -17,9 +17,10 @@ import attrs
 
 from seatable_async.errors import PartialWrite, SeaTableError, may_have_landed
 
-__all__ = ["Batch", "run_batches"]
+__all__ = ["Batch", "run_batches", "send_in_chunks"]
 
 _R = TypeVar("_R")
+_I = TypeVar("_I")
 
 
 @attrs.frozen
@@ -83,6 +84,33 @@ async def run_batches(
     if errors:
         raise _with_partial(errors[min(errors)], batches, results, errors, total, row_ids)
     return [results[i] for i in range(len(batches))]
+
+
+async def send_in_chunks(
+    items: Sequence[_I],
+    size: int,
+    send: Callable[[list[_I]], Awaitable[_R]],
+    *,
+    limit: int,
+    row_ids: Callable[[_R], Sequence[str]] | None = None,
+) -> list[_R]:
+    """Split ``items`` into chunks of ``size`` and `run_batches` ``send`` on each.
+
+    Raises:
+        SeaTableError: the first failure in input order, with ``partial`` set.
+    """
+    batches = [
+        Batch(range(i, min(i + size, len(items))), _bound(send, list(items[i : i + size])))
+        for i in range(0, len(items), size)
+    ]
+    return await run_batches(batches, limit=limit, total=len(items), row_ids=row_ids)
+
+
+def _bound(send: Callable[[_I], Awaitable[_R]], chunk: _I) -> Callable[[], Awaitable[_R]]:
+    def job() -> Awaitable[_R]:
+        return send(chunk)
+
+    return job
 
 
 def _with_partial(

@@ -11,13 +11,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint
-from seatable_async._batches import Batch, run_batches
+from seatable_async._batches import send_in_chunks
 from seatable_async.errors import BadRequestError
 
 __all__ = ["BIG_DATA_BATCH", "BigData"]
@@ -74,16 +74,8 @@ class BigData:
                 raise INSERT.malformed(route, "the answer has no inserted_row_count")
             return count
 
-        counts = await run_batches(
-            [
-                Batch(
-                    range(i, min(i + BIG_DATA_BATCH, len(payload))),
-                    _bind(send, payload[i : i + BIG_DATA_BATCH]),
-                )
-                for i in range(0, len(payload), BIG_DATA_BATCH)
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(payload),
+        counts = await send_in_chunks(
+            payload, BIG_DATA_BATCH, send, limit=self._ctx.session.max_concurrency
         )
         return sum(counts)
 
@@ -134,21 +126,4 @@ class BigData:
         async def send(batch: list[str]) -> None:
             await self._ctx.send(UNARCHIVE, route, json={"table_id": table_id, "row_ids": batch})
 
-        await run_batches(
-            [
-                Batch(
-                    range(i, min(i + BIG_DATA_BATCH, len(ids))),
-                    _bind(send, ids[i : i + BIG_DATA_BATCH]),
-                )
-                for i in range(0, len(ids), BIG_DATA_BATCH)
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(ids),
-        )
-
-
-def _bind(fn: Callable[[Any], Awaitable[Any]], arg: Any) -> Callable[[], Awaitable[Any]]:
-    def job() -> Awaitable[Any]:
-        return fn(arg)
-
-    return job
+        await send_in_chunks(ids, BIG_DATA_BATCH, send, limit=self._ctx.session.max_concurrency)

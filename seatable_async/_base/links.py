@@ -19,7 +19,7 @@ linked-records/{base_uuid}/``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,7 +27,7 @@ import attrs
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
-from seatable_async._batches import Batch, run_batches
+from seatable_async._batches import send_in_chunks
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import LinkedRecord, Metadata
 
@@ -202,14 +202,8 @@ class Links:
             data = await self._guarded(self._ctx.send(QUERY, route, json=body))
             return _records(route, data, [r["row_id"] for r in chunk])
 
-        results = await run_batches(
-            [
-                Batch(range(i, min(i + QUERY_BATCH_ROWS, len(rows))), _bind(send, chunk))
-                for i in range(0, len(rows), QUERY_BATCH_ROWS)
-                for chunk in [rows[i : i + QUERY_BATCH_ROWS]]
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(rows),
+        results = await send_in_chunks(
+            rows, QUERY_BATCH_ROWS, send, limit=self._ctx.session.max_concurrency
         )
         return {k: v for part in results for k, v in part.items()}
 
@@ -236,15 +230,7 @@ class Links:
                 body["row_id_list"] = [r for r, _ in chunk]
             await self._guarded(self._ctx.send(endpoint, route, json=body))
 
-        await run_batches(
-            [
-                Batch(range(i, min(i + LINK_BATCH_ROWS, len(pairs))), _bind(send, chunk))
-                for i in range(0, len(pairs), LINK_BATCH_ROWS)
-                for chunk in [pairs[i : i + LINK_BATCH_ROWS]]
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(pairs),
-        )
+        await send_in_chunks(pairs, LINK_BATCH_ROWS, send, limit=self._ctx.session.max_concurrency)
 
     async def _guarded(self, request: Awaitable[Any]) -> Any:
         """Send; when the server refuses, forget the base's cached metadata (it may be stale:
@@ -318,10 +304,3 @@ def _records(route: Route, data: Any, row_ids: list[str]) -> dict[str, list[Link
             for e in entries
         ]
     return out
-
-
-def _bind(fn: Callable[[Any], Awaitable[Any]], arg: Any) -> Callable[[], Awaitable[Any]]:
-    def job() -> Awaitable[Any]:
-        return fn(arg)
-
-    return job

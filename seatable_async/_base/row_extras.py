@@ -14,14 +14,14 @@ rows, and list rows in an order; mixed into `Base`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
 from seatable_async._base.sql import SQL
-from seatable_async._batches import Batch, run_batches
+from seatable_async._batches import send_in_chunks
 from seatable_async.errors import UnsupportedOperationError
 
 __all__ = ["LOCK_BATCH", "RowExtrasMixin"]
@@ -123,14 +123,7 @@ class RowExtrasMixin:
         async def send(batch: list[str]) -> None:
             await self._ctx.send(endpoint, route, json={"table_name": table, "row_ids": batch})
 
-        await run_batches(
-            [
-                Batch(range(i, min(i + LOCK_BATCH, len(ids))), _bind(send, ids[i : i + LOCK_BATCH]))
-                for i in range(0, len(ids), LOCK_BATCH)
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(ids),
-        )
+        await send_in_chunks(ids, LOCK_BATCH, send, limit=self._ctx.session.max_concurrency)
 
 
 async def ordered_page(
@@ -173,10 +166,3 @@ def ordering(order_by: str | None, direction: str, view: str | None, gateway: bo
             "(it dropped ordering in 4.4): sort the view itself, or leave out view",
             operation="base.list_rows",
         )
-
-
-def _bind(fn: Callable[[Any], Awaitable[Any]], arg: Any) -> Callable[[], Awaitable[Any]]:
-    def job() -> Awaitable[Any]:
-        return fn(arg)
-
-    return job

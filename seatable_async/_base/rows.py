@@ -7,15 +7,15 @@ ids, rows are appended one per request to learn them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
 from seatable_async._base.row_extras import ordered_page, ordering
 from seatable_async._base.typed import CellsMixin, row_items
-from seatable_async._batches import Batch, run_batches
+from seatable_async._batches import send_in_chunks
 from seatable_async.cells import CellOptions, EncodedRow, cell_options
 
 __all__ = ["APPEND_CAP", "DELETE_CAP", "LIST_CAP", "UPDATE_CAP", "RowsMixin"]
@@ -31,8 +31,6 @@ APPEND_ROWS = Endpoint("base.append_rows", "POST", gateway="/rows/", idempotent=
 APPEND_ROW = Endpoint("base.append_rows", "POST", legacy="/rows/", idempotent=False)
 UPDATE_ROWS = Endpoint("base.update_rows", "PUT", gateway="/rows/", legacy="/batch-update-rows/")
 DELETE_ROWS = Endpoint("base.delete_rows", "DELETE", gateway="/rows/", legacy="/batch-delete-rows/")
-
-_T = TypeVar("_T")
 
 
 class RowsMixin(CellsMixin):
@@ -221,19 +219,19 @@ class RowsMixin(CellsMixin):
         route = await self._ctx.route(write=True)
         plan = await self._plan_writes(table, items, encode)
         payload = plan.cells
-        send = self._append_batch if route.gateway else self._append_single
+        append = self._append_batch if route.gateway else self._append_single
         extra = {"apply_default": True} if apply_default else {}
-        size = APPEND_CAP if route.gateway else 1
-        batches = [
-            Batch(
-                range(i, min(i + size, len(payload))),
-                _bind(send, route, table, payload[i : i + size], extra),
-            )
-            for i in range(0, len(payload), size)
-        ]
+
+        async def send(batch: list[dict[str, Any]]) -> list[str]:
+            return await append(route, table, batch, extra)
+
         with self._ctx.schema.watch():
-            results = await run_batches(
-                batches, limit=self._ctx.session.max_concurrency, total=len(payload), row_ids=list
+            results = await send_in_chunks(
+                payload,
+                APPEND_CAP if route.gateway else 1,
+                send,
+                limit=self._ctx.session.max_concurrency,
+                row_ids=list,
             )
         row_ids = [row_id for ids in results for row_id in ids]
         await self._write_links(plan, row_ids)
@@ -307,17 +305,7 @@ class RowsMixin(CellsMixin):
             await self._ctx.send(UPDATE_ROWS, route, json={"table_name": table, "updates": changes})
 
         with self._ctx.schema.watch():
-            await run_batches(
-                [
-                    Batch(
-                        range(i, min(i + UPDATE_CAP, len(items))),
-                        _bind(send, items[i : i + UPDATE_CAP]),
-                    )
-                    for i in range(0, len(items), UPDATE_CAP)
-                ],
-                limit=self._ctx.session.max_concurrency,
-                total=len(items),
-            )
+            await send_in_chunks(items, UPDATE_CAP, send, limit=self._ctx.session.max_concurrency)
         await self._write_links(plan, ids)
 
     async def delete_rows(self, table: str, row_ids: Sequence[str]) -> None:
@@ -339,18 +327,4 @@ class RowsMixin(CellsMixin):
         async def send(batch: list[str]) -> None:
             await self._ctx.send(DELETE_ROWS, route, json={"table_name": table, "row_ids": batch})
 
-        await run_batches(
-            [
-                Batch(range(i, min(i + DELETE_CAP, len(ids))), _bind(send, ids[i : i + DELETE_CAP]))
-                for i in range(0, len(ids), DELETE_CAP)
-            ],
-            limit=self._ctx.session.max_concurrency,
-            total=len(ids),
-        )
-
-
-def _bind(fn: Callable[..., Awaitable[_T]], *args: Any) -> Callable[[], Awaitable[_T]]:
-    def job() -> Awaitable[_T]:
-        return fn(*args)
-
-    return job
+        await send_in_chunks(ids, DELETE_CAP, send, limit=self._ctx.session.max_concurrency)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
 from seatable_async import Base
 from seatable_async.cli._errors import TOKEN_ENV, CommandError, fail, fail_now
 
-__all__ = ["app", "parse_rate", "parse_rate_now", "resolve_api_token", "table_columns"]
+__all__ = [
+    "AllowInsecureHttp",
+    "ApiToken",
+    "Server",
+    "app",
+    "parse_rate",
+    "parse_rate_now",
+    "resolve_api_token",
+    "table_columns",
+]
 
 app = typer.Typer(
     name="seatable-async",
@@ -21,6 +31,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# The options every command that talks to a server takes, declared once.
+Server = Annotated[str, typer.Option(help="SeaTable server URL, e.g. https://cloud.seatable.io.")]
+ApiToken = Annotated[
+    str | None,
+    typer.Option(
+        help=f"API-Token of the base. Default: the {TOKEN_ENV} environment variable.",
+        show_default=False,
+    ),
+]
+AllowInsecureHttp = Annotated[
+    bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
+]
 
 
 def resolve_api_token(api_token: str | None) -> str:

@@ -10,7 +10,6 @@ from rich.console import Console
 
 from seatable_async import Client
 from seatable_async.cli._errors import (
-    TOKEN_ENV,
     fail,
     fail_now,
     run_with_hints,
@@ -23,15 +22,20 @@ __all__ = ["app", "main"]
 
 
 from seatable_async.cli import _demo, _export, _import  # noqa: F401  (they register commands)
-from seatable_async.cli._app import app, parse_rate_now, resolve_api_token
+from seatable_async.cli._app import (
+    AllowInsecureHttp,
+    ApiToken,
+    Server,
+    app,
+    parse_rate_now,
+    resolve_api_token,
+)
 
 
 @app.command()
 def ping(
-    server: Annotated[str, typer.Option(help="SeaTable server URL.")],
-    allow_insecure_http: Annotated[
-        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
-    ] = False,
+    server: Server,
+    allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Check that the server answers (no token needed)."""
     console = Console()
@@ -49,10 +53,8 @@ def ping(
 
 @app.command()
 def info(
-    server: Annotated[str, typer.Option(help="SeaTable server URL.")],
-    allow_insecure_http: Annotated[
-        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
-    ] = False,
+    server: Server,
+    allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Show the server's SeaTable version and edition (no token needed)."""
 
@@ -67,17 +69,9 @@ def info(
 
 @app.command()
 def token(
-    server: Annotated[str, typer.Option(help="SeaTable server URL.")],
-    api_token: Annotated[
-        str | None,
-        typer.Option(
-            help=f"API-Token of the base. Default: the {TOKEN_ENV} environment variable.",
-            show_default=False,
-        ),
-    ] = None,
-    allow_insecure_http: Annotated[
-        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
-    ] = False,
+    server: Server,
+    api_token: ApiToken = None,
+    allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Mint a Base-Token and show what it allows: base, permission, expiry, routing.
 

@@ -23,8 +23,8 @@ from rich.table import Table
 from seatable_async import Base, Client, ExportProgress
 from seatable_async.cells import DEFAULT_SYSTEM_FIELDS
 from seatable_async.cells._deps import require
-from seatable_async.cli._app import app, resolve_api_token
-from seatable_async.cli._errors import TOKEN_ENV, fail, fail_now, run_with_hints
+from seatable_async.cli._app import AllowInsecureHttp, ApiToken, Server, app, resolve_api_token
+from seatable_async.cli._errors import fail, fail_now, run_with_hints
 
 __all__ = ["export_command"]
 
@@ -69,9 +69,7 @@ def export_command(
         Path,
         typer.Argument(help="Output file: .parquet, .csv or .jsonl.", show_default=False),
     ],
-    server: Annotated[
-        str, typer.Option(help="SeaTable server URL, e.g. https://cloud.seatable.io.")
-    ],
+    server: Server,
     table: Annotated[str | None, typer.Option(help="Table to export.", show_default=False)] = None,
     view: Annotated[
         str | None,
@@ -89,13 +87,7 @@ def export_command(
         str | None,
         typer.Option(help="Only these columns, comma-separated (and _id).", show_default=False),
     ] = None,
-    api_token: Annotated[
-        str | None,
-        typer.Option(
-            help=f"API-Token of the base. Default: the {TOKEN_ENV} environment variable.",
-            show_default=False,
-        ),
-    ] = None,
+    api_token: ApiToken = None,
     file_format: Annotated[
         str | None,
         typer.Option(
@@ -112,9 +104,7 @@ def export_command(
         str, typer.Option(help="auto, sql, keyset (exact while the table is written) or rows.")
     ] = "auto",
     overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
-    allow_insecure_http: Annotated[
-        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
-    ] = False,
+    allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Export a table, a view or an SQL query to a Parquet, CSV or JSON Lines file.
 

@@ -18,10 +18,16 @@ from rich.console import Console
 from seatable_async import Client
 from seatable_async.bulk import ImportOptions, ImportReport
 from seatable_async.cells import CellOptions, ReadOnlyColumnWarning
-from seatable_async.cli._app import app, resolve_api_token, table_columns
+from seatable_async.cli._app import (
+    AllowInsecureHttp,
+    ApiToken,
+    Server,
+    app,
+    resolve_api_token,
+    table_columns,
+)
 from seatable_async.cli._errors import (
     EXIT_FAILED,
-    TOKEN_ENV,
     InputError,
     fail,
     run_with_hints,
@@ -51,17 +57,9 @@ def import_command(
             show_default=False,
         ),
     ],
-    server: Annotated[
-        str, typer.Option(help="SeaTable server URL, e.g. https://cloud.seatable.io.")
-    ],
+    server: Server,
     table: Annotated[str, typer.Option(help="Name of the table to append the rows to.")],
-    api_token: Annotated[
-        str | None,
-        typer.Option(
-            help=f"API-Token of the base (rw). Default: the {TOKEN_ENV} environment variable.",
-            show_default=False,
-        ),
-    ] = None,
+    api_token: ApiToken = None,
     file_format: Annotated[
         str | None,
         typer.Option(
@@ -83,9 +81,7 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option(min=1, max=1000, help="Rows per request (SeaTable allows 1000).")
     ] = 1000,
-    allow_insecure_http: Annotated[
-        bool, typer.Option(help="Allow plain http:// to a host that is not this machine.")
-    ] = False,
+    allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Append every row of a CSV, JSON Lines or Parquet file to a table, concurrently.
 

@@ -28,15 +28,17 @@ stored text, other types as stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._cells import SQL_TYPES as _SQL_TYPES
 from ._records import Base, Column, Table, quote_ident
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
+    from ._store import Inserted
 
-__all__ = ["BroadcastingRows", "fetch_rows", "op_cells"]
+__all__ = ["BroadcastingRows", "append_builder", "fetch_rows", "op_cells"]
 
 _ROW_SYSTEM = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier")
 _CHUNK = 500
@@ -51,12 +53,65 @@ def op_value(col: Column, value: Any) -> Any:
     """A stored value (loaded, keyed by name) as dtable-server keeps it in operations."""
     if value is None:
         return None
+    convert = _op_converter(col)
+    return value if convert is None else convert(value)
+
+
+def _op_converter(col: Column) -> Callable[[Any], Any] | None:
+    """Loaded value → operation value for ``col`` (None: as loaded), options looked up once."""
     if col.type == "single-select":
-        return _option_ids(col).get(str(value), value)
-    if col.type == "multiple-select" and isinstance(value, list):
         ids = _option_ids(col)
-        return [ids.get(str(v), v) for v in value]
-    return value
+        return lambda v: ids.get(str(v), v)
+    if col.type == "multiple-select":
+        ids = _option_ids(col)
+        return lambda v: [ids.get(str(x), x) for x in v] if isinstance(v, list) else v
+    return None
+
+
+def _stored_to_op(col: Column, loader: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """A value as handed to SQLite → as dtable-server keeps it in operations: SQLite's
+    NUMERIC affinity applied (an integral float is read back as an integer, as JavaScript
+    prints it), the stored form loaded, select options as ids."""
+    convert = _op_converter(col)
+    numeric = _SQL_TYPES.get(col.type) == "NUMERIC"
+
+    def to_op(value: Any) -> Any:
+        if numeric and type(value) is float and value.is_integer() and abs(value) < 2**63:
+            value = int(value)
+        if loader is not None:
+            value = loader(value)
+        return value if convert is None or value is None else convert(value)
+
+    return to_op
+
+
+def append_builder(emu: Emulator, table: Table, inserted: Inserted) -> Callable[[], list[Any]]:
+    """A function that builds the ``row_datas`` of an ``append_rows`` operation from the
+    records just inserted: system fields and every set cell keyed by column key. It captures
+    what it needs, so it gives the same answer whenever it is called."""
+    codec = emu.state.codec
+    position = {name: i for i, name in enumerate(inserted.names)}
+    cells = [
+        (position[c.name], c.key, _stored_to_op(c, codec.loader(c)))
+        for c in table.columns
+        if c.name in position
+    ]
+    records = inserted.records
+
+    def build() -> list[Any]:
+        datas = []
+        for rec in records:
+            data = dict(zip(_ROW_SYSTEM, rec, strict=False))
+            for index, key, to_op in cells:
+                value = rec[index]
+                if value is not None:
+                    value = to_op(value)
+                    if value is not None:
+                        data[key] = value
+            datas.append(data)
+        return datas
+
+    return build
 
 
 def op_cells(
@@ -159,23 +214,24 @@ class BroadcastingRows:
             return state.insert_rows(base, table, rows, creator, archived)
         with state.lock:
             anchor = last_row_id(base, table) if self.single else None
-            ids, first = state.insert_rows(base, table, rows, creator, archived)
-            stored = fetch_rows(self.emu, base, table, ids)
-            datas = [{**_system(stored[i]), **op_cells(table, stored[i])} for i in ids]
-            op: dict[str, Any]
-            if self.single:
-                op = {
-                    "op_type": "insert_row",
-                    "table_id": table.id,
-                    "row_id": anchor,
-                    "row_insert_position": "insert_below",
-                    "row_data": datas[0],
-                    "links_data": {},
-                }
-            else:
-                op = {"op_type": "append_rows", "table_id": table.id, "row_datas": datas}
-            self._emit(base, op)
-        return ids, first
+            inserted = state.insert_stored(base, table, rows, creator)
+            datas = append_builder(self.emu, table, inserted)
+            op_type = "insert_row" if self.single else "append_rows"
+
+            def build() -> dict[str, Any]:
+                if self.single:
+                    return {
+                        "op_type": "insert_row",
+                        "table_id": table.id,
+                        "row_id": anchor,
+                        "row_insert_position": "insert_below",
+                        "row_data": datas()[0],
+                        "links_data": {},
+                    }
+                return {"op_type": "append_rows", "table_id": table.id, "row_datas": datas()}
+
+            self.emu.events.emit_built_later(base.uuid, op_type, table.id, build, self.origin)
+        return inserted.ids, inserted.first
 
     def update_rows(
         self, base: Base, table: Table, updates: Iterable[tuple[str, dict[str, Any]]], user: str

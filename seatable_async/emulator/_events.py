@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EventBus", "Listener", "NotificationListener", "Operation"]
+__all__ = ["EventBus", "Listener", "NotificationListener", "Operation", "Recorder"]
 
 Operation = dict[str, Any]
 Listener = Callable[[str, Operation, object | None], None]
@@ -44,6 +44,8 @@ Listener = Callable[[str, Operation, object | None], None]
 (it is not sent back to its sender)."""
 NotificationListener = Callable[[str, dict[str, Any]], None]
 """Called with (base uuid, notification)."""
+Recorder = Callable[[str, str, str, Callable[[], Operation]], None]
+"""Called with (base uuid, op_type, table id, a function that builds the operation once)."""
 
 
 class EventBus:
@@ -51,13 +53,22 @@ class EventBus:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._recorders: list[Recorder] = []
         self._notification_listeners: list[NotificationListener] = []
         self._lock = threading.Lock()
 
     @property
     def listening(self) -> bool:
-        """Whether anyone listens (writers skip building operations otherwise)."""
-        return bool(self._listeners)
+        """Whether anyone listens or records (writers skip describing their writes otherwise)."""
+        return bool(self._listeners or self._recorders)
+
+    def record(self, recorder: Recorder) -> None:
+        """Add ``recorder``: it gets every operation as a function that builds it, so a record
+        read rarely (row activities) does not cost every write the operation's construction.
+        Such a function must be called before the data it describes can change, or capture
+        that data (see `emit_built_later`)."""
+        with self._lock:
+            self._recorders.append(recorder)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Add ``listener``; returns a function that removes it."""
@@ -73,10 +84,34 @@ class EventBus:
 
     def emit(self, base_uuid: str, operation: Operation, origin: object | None = None) -> None:
         """Publish one operation of base ``base_uuid`` (cells keyed by column key)."""
+        table_id = str(operation.get("table_id", ""))
+        op_type = str(operation.get("op_type", ""))
+        self.emit_built_later(base_uuid, op_type, table_id, lambda: operation, origin)
+
+    def emit_built_later(
+        self,
+        base_uuid: str,
+        op_type: str,
+        table_id: str,
+        build: Callable[[], Operation],
+        origin: object | None = None,
+    ) -> None:
+        """Publish an operation built by ``build`` from data it captured: listeners get it
+        now, recorders get a function that builds it once, when first called."""
         with self._lock:
             listeners = list(self._listeners)
+            recorders = list(self._recorders)
+        built: list[Operation] = []
+
+        def operation() -> Operation:
+            if not built:
+                built.append(build())
+            return built[0]
+
         for listener in listeners:
-            listener(base_uuid, operation, origin)
+            listener(base_uuid, operation(), origin)
+        for recorder in recorders:
+            recorder(base_uuid, op_type, table_id, operation)
 
     def subscribe_notifications(self, listener: NotificationListener) -> Callable[[], None]:
         """Add a notification ``listener``; returns a function that removes it."""

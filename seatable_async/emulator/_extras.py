@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
+from ._activity_log import ActivityLog
+
 if TYPE_CHECKING:
     from ._records import Base
     from ._state import State
@@ -75,7 +77,7 @@ class BaseExtras:
     comments: list[dict[str, Any]] = field(factory=list)
     notifications: list[dict[str, Any]] = field(factory=list)
     toasts: list[dict[str, Any]] = field(factory=list)
-    activities: list[dict[str, Any]] = field(factory=list)
+    activities: ActivityLog = field(factory=ActivityLog)
     snapshots: list[dict[str, Any]] = field(factory=list)
     custom_uuids: dict[str, str] = field(factory=dict)
     next_ids: dict[str, int] = field(factory=dict)

@@ -207,9 +207,9 @@ async def activities(req: Request, family: str) -> Response:
         raise _err(family, 400, "row_id invalid.")
     page = _page(req.query.get("page"), 1)
     per_page = _page(req.query.get("per_page"), PER_PAGE)
-    found = [
-        a for a in reversed(extras_of(req.emu.state, base).activities) if a["row_id"] == row_id
-    ]
+    log = extras_of(req.emu.state, base).activities
+    with req.emu.state.lock:
+        found = log.of_row(base.uuid, row_id)
     start = (page - 1) * per_page
     return json_response({"activities": found[start : start + per_page], "total_count": len(found)})
 

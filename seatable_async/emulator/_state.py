@@ -31,7 +31,7 @@ from ._records import (
     new_token,
     quote_ident,
 )
-from ._store import ColumnSpec, RowStore
+from ._store import ColumnSpec, Inserted, RowStore
 
 __all__ = [
     "SYSTEM_COLUMNS",
@@ -218,6 +218,11 @@ class State:
         archived: bool = False,
     ) -> tuple[list[str], dict[str, Any] | None]:
         return self.store.insert_rows(base, table, rows, creator, archived)
+
+    def insert_stored(
+        self, base: Base, table: Table, rows: list[dict[str, Any]], creator: str
+    ) -> Inserted:
+        return self.store.insert_stored(base, table, rows, creator)
 
     def update_rows(
         self, base: Base, table: Table, updates: Iterable[tuple[str, dict[str, Any]]], user: str

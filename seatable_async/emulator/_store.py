@@ -10,6 +10,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import _cells, _dates
 from ._cells import CellCodec
 from ._records import (
@@ -25,6 +27,20 @@ from ._records import (
 )
 
 ColumnSpec = str | Mapping[str, Any]
+
+_INSERTED_HEAD = ("_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived")
+
+
+@attrs.frozen
+class Inserted:
+    """Rows just inserted: their ids, the first row as `RowStore.insert_rows` answers it, and
+    the records as handed to SQLite (``names`` are the record's fields: system fields, then
+    the written columns by name)."""
+
+    ids: list[str]
+    first: dict[str, Any] | None
+    names: tuple[str, ...]
+    records: list[tuple[Any, ...]]
 
 
 def column_from_spec(name: str, spec: ColumnSpec, key: str) -> Column:
@@ -132,6 +148,18 @@ class RowStore:
 
         Returns the new row ids and the first row as stored (keyed by column name: ``_id``,
         ``_creator``, ``_last_modifier``, the written columns and generated auto numbers)."""
+        inserted = self.insert_stored(base, table, rows, creator, archived)
+        return inserted.ids, inserted.first
+
+    def insert_stored(
+        self,
+        base: Base,
+        table: Table,
+        rows: list[dict[str, Any]],
+        creator: str,
+        archived: bool = False,
+    ) -> Inserted:
+        """`insert_rows`, also returning the stored records as written (for operations)."""
         names: list[str] = []
         seen: set[str] = set()
         for row in rows:
@@ -181,15 +209,15 @@ class RowStore:
                 raise
             conn.execute("COMMIT")
             base.version += 1
+        fields = (*_INSERTED_HEAD, *columns)
         if not rows:
-            return ids, None
+            return Inserted(ids, None, fields, cells)
         first: dict[str, Any] = {"_id": ids[0], "_creator": creator, "_last_modifier": creator}
-        head_names = ["_id", "_ctime", "_mtime", "_creator", "_last_modifier", "_archived"]
-        stored = dict(zip([*head_names, *columns], cells[0], strict=True))
+        stored = dict(zip(fields, cells[0], strict=True))
         for name in columns:
             if name in rows[0] or name in auto_names:
                 first[name] = self.show(table.by_name[name], stored[name])
-        return ids, first
+        return Inserted(ids, first, fields, cells)
 
     def _auto_numbers(self, autos: list[Column], rows: list[dict[str, Any]]) -> list[list[Any]]:
         today = self.codec.zone.local(datetime.fromtimestamp(self.clock(), tz=timezone.utc))

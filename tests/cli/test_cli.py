@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import collections
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from seatable_async.cli import app
-from seatable_async.emulator import Emulator
-from seatable_async.emulator.demo import DemoAccount, seed_demo
+from tests.cli.helpers import Served, reset_contacts
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[Emulator, DemoAccount, str]]:
-    emu = Emulator("6.0")
-    account = seed_demo(emu)
-    with emu.serve_in_thread() as url:
-        yield emu, account, url
-
-
-def _clear(emu: Emulator, account: DemoAccount) -> None:
-    base = emu.state.bases[account.base.uuid]
-    table = base.table("Contacts")
-    assert table is not None
-    ids = [row["_id"] for row in emu.rows(account.base, "Contacts")]
-    if ids:
-        emu.state.delete_rows(base, table, ids)
 
 
 def _import(url: str, token: str, path: Path, *extra: str) -> object:
@@ -42,9 +23,9 @@ def _import(url: str, token: str, path: Path, *extra: str) -> object:
     )
 
 
-def test_import_csv(server: tuple[Emulator, DemoAccount, str], tmp_path: Path) -> None:
+def test_import_csv(server: Served, tmp_path: Path) -> None:
     emu, account, url = server
-    _clear(emu, account)
+    reset_contacts(emu, account)
     path = tmp_path / "contacts.csv"
     lines = ["Name,Email,Age"] + [f"n{i},u{i}@x.org,{i % 80}" for i in range(2500)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -57,9 +38,9 @@ def test_import_csv(server: tuple[Emulator, DemoAccount, str], tmp_path: Path) -
     assert {r["Age"] for r in rows if r["Email"] == "u81@x.org"} == {1}  # numbers converted
 
 
-def test_import_jsonl(server: tuple[Emulator, DemoAccount, str], tmp_path: Path) -> None:
+def test_import_jsonl(server: Served, tmp_path: Path) -> None:
     emu, account, url = server
-    _clear(emu, account)
+    reset_contacts(emu, account)
     path = tmp_path / "rows.jsonl"
     path.write_text(
         "\n".join(json.dumps({"Name": f"j{i}", "Score": i / 2}) for i in range(300)) + "\n\n",
@@ -83,14 +64,14 @@ def test_import_jsonl(server: tuple[Emulator, DemoAccount, str], tmp_path: Path)
     ],
 )
 def test_bad_files_send_nothing(
-    server: tuple[Emulator, DemoAccount, str],
+    server: Served,
     tmp_path: Path,
     name: str,
     content: str,
     expected: str,
 ) -> None:
     emu, account, url = server
-    _clear(emu, account)
+    reset_contacts(emu, account)
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     before = emu.stats.requests.copy()
@@ -103,7 +84,7 @@ def test_bad_files_send_nothing(
     assert appended == 0
 
 
-def test_unknown_table(server: tuple[Emulator, DemoAccount, str], tmp_path: Path) -> None:
+def test_unknown_table(server: Served, tmp_path: Path) -> None:
     _, account, url = server
     path = tmp_path / "a.csv"
     path.write_text("Name\nx\n", encoding="utf-8")
@@ -116,9 +97,7 @@ def test_unknown_table(server: tuple[Emulator, DemoAccount, str], tmp_path: Path
     assert "no table 'Nope'" in result.output
 
 
-def test_missing_token_and_bad_token(
-    server: tuple[Emulator, DemoAccount, str], tmp_path: Path
-) -> None:
+def test_missing_token_and_bad_token(server: Served, tmp_path: Path) -> None:
     _, _, url = server
     path = tmp_path / "a.csv"
     path.write_text("Name\nx\n", encoding="utf-8")
@@ -143,11 +122,9 @@ def test_unknown_format(tmp_path: Path) -> None:
     assert "--format" in result.output
 
 
-def test_failed_rows_exit_non_zero(
-    server: tuple[Emulator, DemoAccount, str], tmp_path: Path
-) -> None:
+def test_failed_rows_exit_non_zero(server: Served, tmp_path: Path) -> None:
     emu, account, url = server
-    _clear(emu, account)
+    reset_contacts(emu, account)
     token = emu.add_api_token(account.base, app_name="cli-ro", permission="r")
     path = tmp_path / "a.csv"
     path.write_text("Name\nx\ny\n", encoding="utf-8")
@@ -156,7 +133,7 @@ def test_failed_rows_exit_non_zero(
     assert "read-only" in result.output
 
 
-def test_ping_info_token(server: tuple[Emulator, DemoAccount, str]) -> None:
+def test_ping_info_token(server: Served) -> None:
     _, account, url = server
     result = runner.invoke(app, ["ping", "--server", url])
     assert result.exit_code == 0

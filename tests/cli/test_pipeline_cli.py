@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,35 +19,12 @@ import pytest
 from typer.testing import CliRunner
 
 from seatable_async.cli import app
-from seatable_async.emulator import Emulator
-from seatable_async.emulator.demo import DemoAccount, seed_demo
+from tests.cli.helpers import Served, reset_contacts
 
 runner = CliRunner()
-Server = tuple[Emulator, DemoAccount, str]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    emu = Emulator("6.0")
-    account = seed_demo(emu)
-    with emu.serve_in_thread() as url:
-        yield emu, account, url
-
-
-def _reset(emu: Emulator, account: DemoAccount, rows: int = 0) -> None:
-    base = emu.state.bases[account.base.uuid]
-    table = base.table("Contacts")
-    assert table is not None
-    ids = [row["_id"] for row in emu.rows(account.base, "Contacts")]
-    if ids:
-        emu.state.delete_rows(base, table, ids)
-    data = [{"Name": f"n{i}", "Age": i % 90, "Score": i / 4} for i in range(rows)]
-    if data:
-        emu.state.insert_rows(base, table, data, "seed")
-    emu.stats.reset()
-
-
-def _run(server: Server, *args: str) -> Any:
+def _run(server: Served, *args: str) -> Any:
     _, account, url = server
     return runner.invoke(
         app, [args[0], "--server", url, *args[1:]], env={"SEATABLE_API_TOKEN": account.api_token}
@@ -56,10 +32,10 @@ def _run(server: Server, *args: str) -> Any:
 
 
 def test_import_refuses_a_file_with_a_value_its_column_cannot_hold(
-    server: Server, tmp_path: Path
+    server: Served, tmp_path: Path
 ) -> None:
     emu, account, _ = server
-    _reset(emu, account)
+    reset_contacts(emu, account)
     path = tmp_path / "contacts.csv"
     path.write_text("Name,Age\nfine,3\nbroken,notanumber\n", encoding="utf-8")
     result = _run(server, "import", "--table", "Contacts", str(path))
@@ -70,9 +46,9 @@ def test_import_refuses_a_file_with_a_value_its_column_cannot_hold(
     assert emu.rows(account.base, "Contacts") == []
 
 
-def test_import_reads_parquet(server: Server, tmp_path: Path) -> None:
+def test_import_reads_parquet(server: Served, tmp_path: Path) -> None:
     emu, account, _ = server
-    _reset(emu, account)
+    reset_contacts(emu, account)
     path = tmp_path / "contacts.parquet"
     table = pa.table({"Name": [f"p{i}" for i in range(1500)], "Age": list(range(1500))})
     pq.write_table(table, path, row_group_size=400)
@@ -83,9 +59,9 @@ def test_import_reads_parquet(server: Server, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
-def test_export_each_format(server: Server, tmp_path: Path, kind: str) -> None:
+def test_export_each_format(server: Served, tmp_path: Path, kind: str) -> None:
     emu, account, _ = server
-    _reset(emu, account, rows=2500)
+    reset_contacts(emu, account, rows=2500)
     path = tmp_path / f"out.{kind}"
     result = _run(server, "export", "--table", "Contacts", "--batch-size", "1000", str(path))
     assert result.exit_code == 0, result.output
@@ -110,23 +86,23 @@ def test_export_each_format(server: Server, tmp_path: Path, kind: str) -> None:
     assert not list(tmp_path.glob(".*.partial"))
 
 
-def test_export_then_import_round_trips_a_csv(server: Server, tmp_path: Path) -> None:
+def test_export_then_import_round_trips_a_csv(server: Served, tmp_path: Path) -> None:
     """System fields of an exported file (``_id``, ``_ctime``, ``_mtime``) are left out."""
     emu, account, _ = server
-    _reset(emu, account, rows=300)
+    reset_contacts(emu, account, rows=300)
     path = tmp_path / "round.csv"
     assert _run(server, "export", "--table", "Contacts", str(path)).exit_code == 0
     before = sorted((r["Name"], r["Age"], r["Score"]) for r in emu.rows(account.base, "Contacts"))
-    _reset(emu, account)
+    reset_contacts(emu, account)
     result = _run(server, "import", "--table", "Contacts", str(path))
     assert result.exit_code == 0, result.output
     after = sorted((r["Name"], r["Age"], r["Score"]) for r in emu.rows(account.base, "Contacts"))
     assert after == before
 
 
-def test_export_a_query_and_a_view(server: Server, tmp_path: Path) -> None:
+def test_export_a_query_and_a_view(server: Served, tmp_path: Path) -> None:
     emu, account, _ = server
-    _reset(emu, account, rows=120)
+    reset_contacts(emu, account, rows=120)
     query = tmp_path / "query.jsonl"
     result = _run(
         server, "export", "--sql", "SELECT Name, Age FROM Contacts WHERE Age < 10", str(query)
@@ -141,7 +117,7 @@ def test_export_a_query_and_a_view(server: Server, tmp_path: Path) -> None:
     assert emu.stats.requests["gateway.rows.list"] == 1
 
 
-def test_export_refuses_to_overwrite_and_bad_arguments(server: Server, tmp_path: Path) -> None:
+def test_export_refuses_to_overwrite_and_bad_arguments(server: Served, tmp_path: Path) -> None:
     path = tmp_path / "exists.csv"
     path.write_text("keep me", encoding="utf-8")
     result = _run(server, "export", "--table", "Contacts", str(path))

@@ -360,3 +360,40 @@ async def test_link_columns_made_elsewhere_and_sql_cells() -> None:
         r = await w.sql("SELECT Name, Next FROM P WHERE Name = 'a'")
     assert r.json()["results"] == [{"Name": "a", "Next": [{"display_value": "b", "row_id": b}]}]
     assert w.emu.links(w.base, "P", "Next") == {a: [b]}
+
+
+async def test_activities_keep_the_values_of_their_write() -> None:
+    """Each row activity shows the cells as that write left them, newest first, numbered in
+    the order of the writes (6.x ``test_activities/test_listRowActivities`` shape): the log
+    keeps each write's operation and builds activities when read, so a later update or
+    delete must not leak into an earlier activity. Stored forms as the server keeps them in
+    operations: option ids for selects, integral numbers as integers (JavaScript)."""
+    tables = {"T": {"Name": "text", "N": "number", "S": "single-select"}}
+    async with world(tables=tables) as w:
+        answer = await w.append([{"Name": "a", "N": 3.0, "S": "red"}, {"Name": "b"}])
+        a = answer["row_ids"][0]["_id"]
+        r = await w.client.put(
+            w.gw("rows/"),
+            headers=w.headers,
+            json={"table_name": "T", "updates": [{"row_id": a, "row": {"Name": "a2", "N": 4.5}}]},
+        )
+        assert r.status_code == 200, r.text
+        r = await w.client.request(
+            "DELETE", w.gw("rows/"), headers=w.headers, json={"table_name": "T", "row_ids": [a]}
+        )
+        assert r.status_code == 200, r.text
+        r = await w.client.get(w.gw("activities/"), headers=w.headers, params={"row_id": a})
+        table = w.emu.state.bases[w.base.uuid].table("T")
+        assert table is not None
+        red = table.by_name["S"].data["options"][0]["id"]
+    found = r.json()["activities"]
+    assert [x["op_type"] for x in found] == ["delete_row", "modify_row", "insert_row"]
+    assert found[0]["id"] > found[1]["id"] > found[2]["id"]
+    inserted = {c["column_name"]: c["value"] for c in found[2]["detail"]["row_data"]}
+    assert inserted == {"Name": "a", "N": 3, "S": red}
+    assert type(inserted["N"]) is int
+    modified = {
+        c["column_name"]: (c["old_value"], c["value"]) for c in found[1]["detail"]["row_data"]
+    }
+    assert modified == {"Name": ("a", "a2"), "N": (3, 4.5)}
+    assert found[2]["detail"]["row_name"] == "a" and found[2]["row_id"] == a
