@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import threading
 import time
@@ -29,6 +30,7 @@ import seatable_async as sa
 from seatable_async.emulator import Emulator
 
 TABLES = {"Events": {"Name": "text", "Count": "number"}}
+E2E_TIMEOUT = 300.0  # seconds; the end-to-end step reports what arrived by then
 
 
 def pct(values: list[float], q: float) -> float:
@@ -64,23 +66,34 @@ async def throughput(emu: Emulator, base: sa.Base, uuid: str, n: int) -> float:
     return n / elapsed
 
 
-async def end_to_end(base: sa.Base, n: int, writers: int = 8) -> float:
-    async with base.events(buffer_size=n + 1) as stream:
+async def end_to_end(base: sa.Base, n: int, writers: int = 8) -> tuple[float, int, int]:
+    """Events/s with real writes; also the rows whose event arrived and the reconnects seen
+    (a lost connection is caught up by ``_mtime``, so a row's event may come twice)."""
+    seen: set[str] = set()
+    reconnects = 0
+    async with base.events(types=[sa.RowsInserted], buffer_size=n + 1) as stream:
         start = time.perf_counter()
 
         async def write(w: int) -> None:
             for i in range(w, n, writers):
                 await base.append_rows("Events", [{"Name": f"e{i}", "Count": i}])
 
+        async def read() -> None:
+            nonlocal reconnects
+            async for event in stream:
+                if isinstance(event, sa.Reconnected):
+                    reconnects += 1
+                elif isinstance(event, sa.RowsInserted):
+                    seen.update(r for r in event.row_ids if r is not None)
+                if len(seen) >= n:
+                    return
+
         tasks = [asyncio.create_task(write(w)) for w in range(writers)]
-        got = 0
-        async for _ in stream:
-            got += 1
-            if got == n:
-                break
+        with contextlib.suppress(asyncio.TimeoutError):  # reported: fewer rows than written
+            await asyncio.wait_for(read(), timeout=E2E_TIMEOUT)
         elapsed = time.perf_counter() - start
         await asyncio.gather(*tasks)
-    return n / elapsed
+    return len(seen) / elapsed, len(seen), reconnects
 
 
 async def latency(emu: Emulator, base: sa.Base, n: int) -> tuple[list[float], list[float]]:
@@ -122,8 +135,11 @@ async def main(quick: bool) -> None:
             pass
         rate = await throughput(emu, base, stored.uuid, n_stream)
         print(f"stream throughput   {n_stream:>6} events  {rate:>10,.0f} events/s")
-        rate = await end_to_end(base, n_e2e)
-        print(f"end to end (REST)   {n_e2e:>6} events  {rate:>10,.0f} events/s (8 writers)")
+        rate, arrived, reconnects = await end_to_end(base, n_e2e)
+        print(
+            f"end to end (REST)   {n_e2e:>6} events  {rate:>10,.0f} events/s (8 writers); "
+            f"{arrived:,} of {n_e2e:,} rows' events arrived, {reconnects} reconnects"
+        )
         w2e, c2e = await latency(emu, base, n_lat)
         for label, values in (("write -> event", w2e), ("commit -> event", c2e)):
             ms = [v * 1000 for v in values]
