@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +9,7 @@ from . import _links, _routes_rows_extra
 from ._auth import base_access
 from ._broadcast import BroadcastingRows
 from ._cells import SYSTEM_VIEW, CellCodec
+from ._families import BaseRoute, add_routes, bind, families
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._sql import SqlError, run_sql
 from ._state import Base, Table
@@ -341,60 +341,33 @@ async def sql(req: Request, family: str) -> Response:
     return json_response(result)
 
 
-Bound = Callable[[Request, str], Any]
-
-
-def _bind(fn: Bound, family: str) -> Callable[[Request], Any]:
-    async def handler(req: Request) -> Response:
-        result: Response = await fn(req, family)
-        return result
-
-    handler.__name__ = f"{family}_{fn.__name__}"
-    return handler
+_GATEWAY: list[BaseRoute] = [
+    ("metadata", "GET", "metadata/", metadata),
+    ("rows.list", "GET", "rows/", list_rows),
+    ("rows.append", "POST", "rows/", append_rows),
+    ("rows.update", "PUT", "rows/", update_rows),
+    ("rows.delete", "DELETE", "rows/", delete_rows),
+    ("rows.get", "GET", "rows/{row_id}/", get_row),
+    # v5.0 spec and the official SDK: /sql; 6.1 spec and the 6.x tests: /sql/
+    ("sql", "POST", "sql", sql),
+    ("sql", "POST", "sql/", sql),
+]
+_LEGACY: list[BaseRoute] = [
+    ("metadata", "GET", "metadata/", metadata),
+    ("rows.list", "GET", "rows/", list_rows),
+    ("rows.append", "POST", "rows/", append_row),
+    ("rows.update", "PUT", "rows/", update_row),
+    ("rows.delete", "DELETE", "rows/", delete_row),
+    ("rows.get", "GET", "rows/{row_id}/", get_row),
+    ("rows.batch_append", "POST", "batch-append-rows/", append_rows),
+    ("rows.batch_update", "PUT", "batch-update-rows/", update_rows),
+    ("rows.batch_delete", "DELETE", "batch-delete-rows/", delete_rows),
+]
 
 
 def register(router: Router, version: tuple[int, int]) -> None:
-    add = router.add
-    if version >= (4, 4):
-        g = "/api-gateway/api/v2/dtables/{uuid}"
-        add("gateway.metadata", "GET", f"{g}/metadata/", "gateway", _bind(metadata, "gateway"))
-        add("gateway.rows.list", "GET", f"{g}/rows/", "gateway", _bind(list_rows, "gateway"))
-        add("gateway.rows.append", "POST", f"{g}/rows/", "gateway", _bind(append_rows, "gateway"))
-        add("gateway.rows.update", "PUT", f"{g}/rows/", "gateway", _bind(update_rows, "gateway"))
-        add("gateway.rows.delete", "DELETE", f"{g}/rows/", "gateway", _bind(delete_rows, "gateway"))
-        add(
-            "gateway.rows.get", "GET", f"{g}/rows/{{row_id}}/", "gateway", _bind(get_row, "gateway")
-        )
-        # v5.0 spec and the official SDK: /sql; 6.1 spec and the 6.x tests: /sql/
-        add("gateway.sql", "POST", f"{g}/sql", "gateway", _bind(sql, "gateway"))
-        add("gateway.sql", "POST", f"{g}/sql/", "gateway", _bind(sql, "gateway"))
-    if version < (6, 0):
-        s = "/dtable-server/api/v1/dtables/{uuid}"
-        add("legacy.metadata", "GET", f"{s}/metadata/", "legacy", _bind(metadata, "legacy"))
-        add("legacy.rows.list", "GET", f"{s}/rows/", "legacy", _bind(list_rows, "legacy"))
-        add("legacy.rows.append", "POST", f"{s}/rows/", "legacy", _bind(append_row, "legacy"))
-        add("legacy.rows.update", "PUT", f"{s}/rows/", "legacy", _bind(update_row, "legacy"))
-        add("legacy.rows.delete", "DELETE", f"{s}/rows/", "legacy", _bind(delete_row, "legacy"))
-        add("legacy.rows.get", "GET", f"{s}/rows/{{row_id}}/", "legacy", _bind(get_row, "legacy"))
-        add(
-            "legacy.rows.batch_append",
-            "POST",
-            f"{s}/batch-append-rows/",
-            "legacy",
-            _bind(append_rows, "legacy"),
-        )
-        add(
-            "legacy.rows.batch_update",
-            "PUT",
-            f"{s}/batch-update-rows/",
-            "legacy",
-            _bind(update_rows, "legacy"),
-        )
-        add(
-            "legacy.rows.batch_delete",
-            "DELETE",
-            f"{s}/batch-delete-rows/",
-            "legacy",
-            _bind(delete_rows, "legacy"),
-        )
-        add("legacy.sql", "POST", "/dtable-db/api/v1/query/{uuid}/", "legacy", _bind(sql, "legacy"))
+    for family in families(version):
+        add_routes(router, family, _GATEWAY if family == "gateway" else _LEGACY)
+    if "legacy" in families(version):
+        path = "/dtable-db/api/v1/query/{uuid}/"
+        router.add("legacy.sql", "POST", path, "legacy", bind(sql, "legacy"))

@@ -22,11 +22,11 @@ since the last snapshot; error texts.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._auth import api_access, base_access
 from ._extras import extras_of, stamp
+from ._families import BaseRoute, add_routes, bind, families
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._records import Base
 
@@ -284,19 +284,7 @@ def add_notification(
 
 # ---- routes ----------------------------------------------------------------------------------
 
-Handler = Callable[[Request, str], Any]
-
-
-def _bind(fn: Handler, family: str) -> Callable[[Request], Any]:
-    async def handler(req: Request) -> Response:
-        result: Response = await fn(req, family)
-        return result
-
-    handler.__name__ = f"{family}_{fn.__name__}"
-    return handler
-
-
-_BASE_ROUTES: list[tuple[str, str, str, Handler]] = [
+_BASE_ROUTES: list[BaseRoute] = [
     ("related_users", "GET", "related-users/", related_users),
     ("comments.list", "GET", "comments/", comments),
     ("comments.get", "GET DELETE", "comments/{comment_id}/", comment),
@@ -312,20 +300,14 @@ _BASE_ROUTES: list[tuple[str, str, str, Handler]] = [
 
 def register(router: Router, version: tuple[int, int]) -> None:
     add = router.add
-    families = []
-    if version >= (4, 4):
-        families.append(("gateway", "/api-gateway/api/v2/dtables/{uuid}/"))
-    if version < (6, 0):
-        families.append(("legacy", "/dtable-server/api/v1/dtables/{uuid}/"))
-    for family, prefix in families:
-        for name, methods, path, fn in _BASE_ROUTES:
-            add(f"{family}.{name}", methods, prefix + path, family, _bind(fn, family))
+    for family in families(version):
+        add_routes(router, family, _BASE_ROUTES)
     # the official client lists related users through dtable-web with the Base-Token
     add(
         "web.related_users",
         "GET",
         "/api/v2.1/dtables/{uuid}/related-users/",
         "api",
-        _bind(related_users, "web"),
+        bind(related_users, "web"),
     )
     add("files.user_info", "GET", "/api/v2.1/dtable/app-user-info/", "api", user_info)

@@ -19,12 +19,12 @@ dtable-server's style, cells keyed by row id).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from . import _links
 from ._auth import base_access
 from ._extras import Link
+from ._families import BaseRoute, add_routes, bind, families
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._records import Base, Table, quote_ident
 
@@ -257,25 +257,13 @@ async def query_links(req: Request, family: str) -> Response:
     return json_response(_links.linked_records(req.emu.state, base, table, col, asked))
 
 
-Handler = Callable[[Request, str], Any]
-
-
-def _bind(fn: Handler, family: str) -> Callable[[Request], Any]:
-    async def handler(req: Request) -> Response:
-        result: Response = await fn(req, family)
-        return result
-
-    handler.__name__ = f"{family}_{fn.__name__}"
-    return handler
-
-
-_GATEWAY: list[tuple[str, str, str, Handler]] = [
+_GATEWAY: list[BaseRoute] = [
     ("links.add", "POST", "links/", add_links),
     ("links.set", "PUT", "links/", set_links),
     ("links.remove", "DELETE", "links/", remove_links),
     ("links.query", "POST", "query-links/", query_links),
 ]
-_LEGACY: list[tuple[str, str, str, Handler]] = [
+_LEGACY: list[BaseRoute] = [
     ("links.add", "POST", "links/", add_links),
     ("links.update", "PUT", "links/", update_row_links),
     ("links.remove", "DELETE", "links/", remove_links),
@@ -284,15 +272,9 @@ _LEGACY: list[tuple[str, str, str, Handler]] = [
 
 
 def register(router: Router, version: tuple[int, int]) -> None:
-    add = router.add
-    if version >= (4, 4):
-        g = "/api-gateway/api/v2/dtables/{uuid}/"
-        for name, method, path, fn in _GATEWAY:
-            add(f"gateway.{name}", method, g + path, "gateway", _bind(fn, "gateway"))
-    if version < (6, 0):
-        s = "/dtable-server/api/v1/dtables/{uuid}/"
-        for name, method, path, fn in _LEGACY:
-            add(f"legacy.{name}", method, s + path, "legacy", _bind(fn, "legacy"))
+    for family in families(version):
+        add_routes(router, family, _GATEWAY if family == "gateway" else _LEGACY)
+    if "legacy" in families(version):
         db = "/dtable-db/api/v1/linked-records/{uuid}"
         for path in (db, db + "/"):  # the v5.0 spec without the slash, the client with it
-            add("legacy.links.query", "POST", path, "legacy", _bind(query_links, "legacy"))
+            router.add("legacy.links.query", "POST", path, "legacy", bind(query_links, "legacy"))

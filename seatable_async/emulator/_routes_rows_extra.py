@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from ._auth import base_access
+from ._families import BaseRoute, add_routes, bind, families
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
 from ._records import Base, Table, quote_ident
 from ._sql_lex import SqlError
@@ -230,26 +230,14 @@ async def unarchive(req: Request, family: str) -> Response:
     return json_response({"success": True, "task_id": str(uuid.uuid4())})
 
 
-Handler = Callable[[Request, str], Any]
-
-
-def _bind(fn: Handler, family: str) -> Callable[[Request], Any]:
-    async def handler(req: Request) -> Response:
-        result: Response = await fn(req, family)
-        return result
-
-    handler.__name__ = f"{family}_{fn.__name__}"
-    return handler
-
-
-_GATEWAY: list[tuple[str, str, str, Handler]] = [
+_GATEWAY: list[BaseRoute] = [
     ("rows.lock", "PUT", "lock-rows/", lock),
     ("rows.unlock", "PUT", "unlock-rows/", unlock),
     ("big_data.insert", "POST", "add-archived-rows/", insert_archived),
     ("big_data.archive", "POST", "archive-view/", archive_view),
     ("big_data.unarchive", "POST", "unarchive/", unarchive),
 ]
-_LEGACY: list[tuple[str, str, str, Handler]] = [
+_LEGACY: list[BaseRoute] = [
     ("rows.lock", "PUT", "lock-rows/", lock),
     ("rows.unlock", "PUT", "unlock-rows/", unlock),
     ("big_data.archive", "POST", "archive-view/", archive_view),
@@ -257,19 +245,13 @@ _LEGACY: list[tuple[str, str, str, Handler]] = [
 
 
 def register(router: Router, version: tuple[int, int]) -> None:
-    add = router.add
-    if version >= (4, 4):
-        g = "/api-gateway/api/v2/dtables/{uuid}/"
-        for name, method, path, fn in _GATEWAY:
-            add(f"gateway.{name}", method, g + path, "gateway", _bind(fn, "gateway"))
-    if version < (6, 0):
-        s = "/dtable-server/api/v1/dtables/{uuid}/"
-        for name, method, path, fn in _LEGACY:
-            add(f"legacy.{name}", method, s + path, "legacy", _bind(fn, "legacy"))
-        add(
+    for family in families(version):
+        add_routes(router, family, _GATEWAY if family == "gateway" else _LEGACY)
+    if "legacy" in families(version):
+        router.add(
             "legacy.big_data.insert",
             "POST",
             "/dtable-db/api/v1/insert-rows/{uuid}/",
             "legacy",
-            _bind(insert_archived, "legacy"),
+            bind(insert_archived, "legacy"),
         )

@@ -10,11 +10,20 @@ unknown table, column or view is 404, any other refusal 400 (messages inferred, 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ._auth import base_access
-from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
+from ._families import BaseRoute, FamilyHandler, add_routes, bind, families
+from ._http import (
+    Handler,
+    HTTPError,
+    Request,
+    Response,
+    Router,
+    error_message,
+    error_msg,
+    json_response,
+)
 from ._records import Base, Column, Table
 from ._schema_shapes import SchemaError
 from ._schema_tables import Schema
@@ -23,8 +32,6 @@ from ._view_rows import hidden_names
 
 _SUCCESS = {"success": True}
 _TRUE = (True, "true", "True", 1)
-
-Handler = Callable[[Request, str], Awaitable[Response]]
 
 
 def _err(family: str, status: int, msg: str) -> HTTPError:
@@ -236,18 +243,20 @@ async def delete_view(req: Request, family: str) -> Response:
 
 
 # ---- registration ----------------------------------------------------------------------------
-def _bind(fn: Handler, family: str) -> Callable[[Request], Awaitable[Response]]:
-    async def handler(req: Request) -> Response:
+def _bind(fn: FamilyHandler, family: str) -> Handler:
+    """`bind`, with the schema's refusals answered as the family answers errors."""
+
+    async def refusing(req: Request, family: str) -> Response:
         try:
             return await fn(req, family)
         except SchemaError as exc:
             raise _refused(family, exc) from None
 
-    handler.__name__ = f"{family}_{fn.__name__}"
-    return handler
+    refusing.__name__ = fn.__name__
+    return bind(refusing, family)
 
 
-_ROUTES: list[tuple[str, str, str, Handler]] = [
+_ROUTES: list[BaseRoute] = [
     ("tables.add", "POST", "tables/", add_table),
     ("tables.rename", "PUT", "tables/", rename_table),
     ("tables.delete", "DELETE", "tables/", delete_table),
@@ -270,13 +279,11 @@ _ROUTES: list[tuple[str, str, str, Handler]] = [
 
 
 def register(router: Router, version: tuple[int, int]) -> None:
-    families = []
-    if version >= (4, 4):
-        families.append(("gateway", "/api-gateway/api/v2/dtables/{uuid}/"))
-    if version < (6, 0):
-        families.append(("legacy", "/dtable-server/api/v1/dtables/{uuid}/"))
-    for family, prefix in families:
-        for name, method, suffix, fn in _ROUTES:
-            if name == "tables.duplicate" and family == "gateway" and version < (6, 0):
-                continue
-            router.add(f"{family}.{name}", method, prefix + suffix, family, _bind(fn, family))
+    for family in families(version):
+        routes = [
+            r
+            for r in _ROUTES
+            # duplicate-table reached the gateway in 6.0
+            if not (r[0] == "tables.duplicate" and family == "gateway" and version < (6, 0))
+        ]
+        add_routes(router, family, routes, binder=_bind)
