@@ -200,7 +200,7 @@ class RedisFleetStore:
 
     async def _run(self, op: _Op) -> Any:
         if self._use_async():
-            return await op(self._topology.async_client(), True)
+            return await op(await self._topology.ready_async_client(), True)
 
         def in_thread() -> Any:
             return op(self._topology.sync_client(), False)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
+import anyio
 import redis as redis_sync
 import redis.asyncio as redis_asyncio
 import redis.asyncio.retry
@@ -88,6 +89,8 @@ class Topology:
         self._sync = sync_client
         self._built: list[tuple[Any, list[Any]]] = []  # (client, helpers) built here
         self._sync_lock = threading.Lock()
+        self._cluster_ready = False
+        self._cluster_lock: anyio.Lock | None = None
 
     def prefers_threads(self) -> bool:
         """Only a synchronous client was given: use it from threads, even under asyncio."""
@@ -101,6 +104,25 @@ class Topology:
             self._async, helpers = self._async_factory()
             self._built.append((self._async, helpers))
         return self._async
+
+    async def ready_async_client(self) -> Any:
+        """`async_client`, with a cluster's slot map loaded once before anyone sends.
+
+        redis-py's asyncio ``RedisCluster`` loads the map on first use; first used by several
+        tasks at once, one task can send on a node connection that another task's loading
+        has just closed (``AttributeError`` from inside redis-py; seen under load in
+        ``tests/redis/test_store.py::test_lock_is_exclusive``). Loading it once, serialised,
+        before handing the client out keeps concurrent first use out of that path.
+        """
+        client = self.async_client()
+        if self.cluster and not self._cluster_ready:
+            if self._cluster_lock is None:
+                self._cluster_lock = anyio.Lock()
+            async with self._cluster_lock:
+                if not self._cluster_ready:
+                    await client.initialize()
+                    self._cluster_ready = True
+        return client
 
     def sync_client(self) -> Any:
         """The synchronous client (built on first use; may connect, so call it in a thread)."""
@@ -120,6 +142,7 @@ class Topology:
                 await _close(c)
             if client is self._async:
                 self._async = None
+                self._cluster_ready = False
             if client is self._sync:
                 self._sync = None
 
