@@ -15,17 +15,22 @@ class Secret:
     ``repr``/``str``/f-strings print ``***``. Deliberately not an attrs class, so
     ``attrs.asdict`` of a model holding a ``Secret`` keeps the wrapper instead of unpacking it.
     Call `get_secret` only where the value goes on the wire.
+
+    A token is stripped and may not contain whitespace; with ``exact=True`` (a shared key such
+    as a webhook secret, where every character counts) the value is kept as given and only
+    an empty one is refused.
     """
 
     __slots__ = ("_fingerprint", "_value")
 
-    def __init__(self, value: str, *, kind: str = "token"):
+    def __init__(self, value: str, *, kind: str = "token", exact: bool = False):
         if not isinstance(value, str):
             raise ConfigurationError(f"the {kind} must be a string, not {type(value).__name__}")
-        value = value.strip()
+        if not exact:
+            value = value.strip()
         if not value:
             raise ConfigurationError(f"the {kind} is empty")
-        if any(c.isspace() for c in value):
+        if not exact and any(c.isspace() for c in value):
             raise ConfigurationError(f"the {kind} contains whitespace; pass the token alone")
         self._value = value
         self._fingerprint = hashlib.sha256(value.encode()).hexdigest()[:16]

@@ -42,6 +42,7 @@ __all__ = [
     "TransportError",
     "TwoFactorRequiredError",
     "UnsupportedOperationError",
+    "WebhookPayloadError",
     "may_have_landed",
 ]
 
@@ -315,6 +316,19 @@ class BulkImportError(SeaTableError):
     def __init__(self, message: str, report: ImportReport):
         super().__init__(message)
         self.report = report
+
+
+class WebhookPayloadError(SeaTableError, ValueError):
+    """A webhook request's body is not a SeaTable event (``webhooks.parse_event``).
+
+    Attributes:
+        field: the part of the body that does not fit (``"data.op_time"``), or None when the
+            body as a whole is unreadable (not UTF-8 JSON, not an object).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def may_have_landed(error: BaseException) -> bool:
