@@ -75,6 +75,7 @@ from seatable_async.errors import (
     TransportError,
     TwoFactorRequiredError,
     UnsupportedOperationError,
+    WebhookPayloadError,
 )
 from seatable_async.events import (
     Event,
@@ -122,6 +123,7 @@ from seatable_async.models import (
     User,
     UserInfo,
     View,
+    Webhook,
     Workspace,
 )
 
@@ -231,6 +233,8 @@ __all__ = [
     "UserInfo",
     "View",
     "Views",
+    "Webhook",
+    "WebhookPayloadError",
     "Workspace",
     "__version__",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from seatable_async import _validate as check
+from seatable_async._account_webhooks import WebhookCalls
 from seatable_async._admin import SystemAdmin, TeamAdmin
 from seatable_async._auth.sources import AccountBaseSource
 from seatable_async._base.base import Base
@@ -15,7 +16,14 @@ from seatable_async._http.call import StaticCredential
 from seatable_async._secret import Secret
 from seatable_async._session import Session
 from seatable_async.errors import ConfigurationError, ResponseFormatError
-from seatable_async.models import AccountInfo, ApiTokenInfo, BaseSummary, User, Workspace
+from seatable_async.models import (
+    AccountInfo,
+    ApiTokenInfo,
+    BaseSummary,
+    User,
+    Webhook,
+    Workspace,
+)
 
 __all__ = ["Account"]
 
@@ -35,6 +43,7 @@ class Account:
         self._session = session
         self._token = token
         self._credential = StaticCredential("account", token)
+        self._webhooks = WebhookCalls(self._request)
 
     def __repr__(self) -> str:
         return "<seatable_async.Account>"
@@ -318,6 +327,62 @@ class Account:
         if not isinstance(token, str) or not token.strip():
             raise ResponseFormatError("the answer has no api_token", method="GET", path=template)
         return Secret(token, kind="temporary API-Token")
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    async def list_webhooks(self, workspace_id: int, base_name: str) -> list[Webhook]:
+        """List a base's webhooks (each `Webhook.secret` wrapped in a `Secret`).
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError, PermissionDeniedError: no such base or no access to it.
+        """
+        return await self._webhooks.list(workspace_id, base_name)
+
+    async def create_webhook(
+        self, workspace_id: int, base_name: str, url: str, secret: str | None = None
+    ) -> Webhook:
+        """Have SeaTable ``POST`` every change of a base to ``url``.
+
+        Args:
+            url: an ``http(s)://`` URL SeaTable can reach (e.g. a mounted `WebhookReceiver`).
+            secret: the key SeaTable signs each request with (``X-SeaTable-Signature``);
+                without one, anyone who knows the URL can send events to it.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            APIError: 409 when the base already has a webhook with this URL.
+            MaybeAppliedError: the webhook may have been created but the answer was lost.
+        """
+        return await self._webhooks.create(workspace_id, base_name, url, secret)
+
+    async def update_webhook(
+        self,
+        workspace_id: int,
+        base_name: str,
+        webhook_id: int,
+        url: str | None = None,
+        secret: str | None = None,
+    ) -> Webhook:
+        """Change a webhook's URL and/or secret; what is None is kept as it is (read first).
+
+        Saving a webhook again is also how SeaTable re-activates one it marked invalid
+        after five failed deliveries in a row: ``update_webhook(ws, base, id)``.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError: no such webhook or base.
+        """
+        return await self._webhooks.update(workspace_id, base_name, webhook_id, url, secret)
+
+    async def delete_webhook(self, workspace_id: int, base_name: str, webhook_id: int) -> None:
+        """Remove a webhook.
+
+        Raises:
+            ConfigurationError: invalid arguments (before any request).
+            NotFoundError: no such webhook or base.
+        """
+        await self._webhooks.delete(workspace_id, base_name, webhook_id)
 
     # -- handles -----------------------------------------------------------------------------
 

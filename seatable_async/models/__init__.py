@@ -44,6 +44,7 @@ from seatable_async.models._extras import (
     SnapshotResult,
     UserInfo,
 )
+from seatable_async.models._webhooks import Webhook
 
 __all__ = [
     "AccountInfo",
@@ -75,6 +76,7 @@ __all__ = [
     "User",
     "UserInfo",
     "View",
+    "Webhook",
     "Workspace",
     "rows_by_name",
 ]
