@@ -67,8 +67,6 @@ row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
   applied (``_socket_ops``, ``_socket_schema``); `Emulator.notify`,
   `Emulator.drop_socket_connections`.
 
-Deliberately left out: columns/tables/views/links management, filtered rows, webhooks, shares,
-groups API, snapshots, formula evaluation, custom asset folders.
 * Links (``_routes_links``): link columns from ``add_base`` (``{"type": "link", "data":
   {"other_table": ...}}``) share a ``link_id`` and one store of row pairs; gateway ``links/``
   (POST/PUT/DELETE) and ``query-links/``, legacy ``links/``, ``batch-update-links/`` and
@@ -84,8 +82,14 @@ groups API, snapshots, formula evaluation, custom asset folders.
   ``dtable-copy`` (``_files_custom``). Seed with `Emulator.add_comment` /
   `Emulator.add_notification`; inspect with `Emulator.links` / `Emulator.toasts`.
 
-Deliberately left out: filtered rows, webhooks, shares, groups API, formula evaluation,
-workflows, row comments' ``POST`` (missing on 6.0.10, ISSUES #12).
+* Webhooks (``_webhooks``, ``_routes_webhooks``): `Emulator.add_webhook` and the account
+  routes ``…/webhooks/``; every row and link change POSTed over real HTTP as ``dtable-events``
+  sends it (body, ``X-SeaTable-Signature``, 30 s timeout, no retry, invalid after five
+  failures in a row), from background threads; ``emu.webhooks`` (``flush``, ``failures``),
+  ``emu.stats.webhooks``. `serve_app` serves your receiving app on loopback for a test.
+
+Deliberately left out: filtered rows, shares, groups API, formula evaluation, workflows, row
+comments' ``POST`` (missing on 6.0.10, ISSUES #12).
 """
 
 from __future__ import annotations
@@ -93,8 +97,19 @@ from __future__ import annotations
 from ._emulator import Emulator
 from ._faults import Faults
 from ._limits import Limits
+from ._serve_app import serve_app, serve_app_in_thread
 from ._server import serve_forever
 from ._state import Base, User
 from ._stats import EmulatorStats
 
-__all__ = ["Base", "Emulator", "EmulatorStats", "Faults", "Limits", "User", "serve_forever"]
+__all__ = [
+    "Base",
+    "Emulator",
+    "EmulatorStats",
+    "Faults",
+    "Limits",
+    "User",
+    "serve_app",
+    "serve_app_in_thread",
+    "serve_forever",
+]

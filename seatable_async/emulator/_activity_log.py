@@ -19,7 +19,7 @@ from attrs import define, field
 
 from ._records import Table
 
-__all__ = ["ROW_OPS", "ActivityLog"]
+__all__ = ["ROW_OPS", "ActivityLog", "Columns", "cell_changes", "row_changes"]
 
 
 # Row operations (dtable-server's vocabulary) → the activity's op_type.
@@ -33,7 +33,7 @@ ROW_OPS = {
 }
 
 # (key, name, type, data) of each column when the operation was applied.
-_Columns = tuple[tuple[str, str, str, Any], ...]
+Columns = tuple[tuple[str, str, str, Any], ...]
 
 
 @define
@@ -41,7 +41,7 @@ class _Entry:
     kind: str
     table_id: str
     table_name: str
-    columns: _Columns
+    columns: Columns
     op: Callable[[], dict[str, Any]]
     op_time: str
     first_id: int = 0
@@ -70,7 +70,7 @@ class ActivityLog:
         for number in range(self._indexed, len(self._entries)):
             entry = self._entries[number]
             entry.first_id = self._next_id
-            changes = _row_changes(entry.op())
+            changes = row_changes(entry.op())
             self._next_id += len(changes)
             for position, (changed, _, _) in enumerate(changes):
                 self._by_row.setdefault(changed, []).append((number, position))
@@ -82,11 +82,11 @@ class ActivityLog:
 
     @staticmethod
     def _activity(base_uuid: str, entry: _Entry, position: int) -> dict[str, Any]:
-        row_id, new, old = _row_changes(entry.op())[position]
+        row_id, new, old = row_changes(entry.op())[position]
         first = entry.columns[0][0] if entry.columns else ""
         return {
             "detail": {
-                "row_data": _row_data(entry.columns, new, old),
+                "row_data": cell_changes(entry.columns, new, old),
                 "row_name": str(new.get(first) or old.get(first) or ""),
                 "row_name_option": "",
                 "table_id": entry.table_id,
@@ -103,7 +103,7 @@ class ActivityLog:
         }
 
 
-def _row_changes(op: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def row_changes(op: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(row id, new cells, old cells) of a row operation (fields of ``_events``' vocabulary)."""
     kind = op.get("op_type")
     if kind == "append_rows":
@@ -124,7 +124,9 @@ def _row_changes(op: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str
     return []
 
 
-def _row_data(columns: _Columns, new: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
+def cell_changes(
+    columns: Columns, new: dict[str, Any], old: dict[str, Any]
+) -> list[dict[str, Any]]:
     out = []
     for key, name, kind, data in columns:
         if key in new or key in old:

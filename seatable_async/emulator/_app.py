@@ -21,6 +21,7 @@ from . import (
     _routes_rows_extra,
     _routes_schema,
     _routes_tokens,
+    _routes_webhooks,
 )
 from ._faults import error_page
 from ._http import (
@@ -89,7 +90,13 @@ class EmulatorApp:
         _routes_base.register(self.router, version)
         _routes_schema.register(self.router, version)
         _files.register(self.router, version)
-        for module in (_routes_links, _routes_rows_extra, _routes_collab, _files_custom):
+        for module in (
+            _routes_links,
+            _routes_rows_extra,
+            _routes_collab,
+            _files_custom,
+            _routes_webhooks,
+        ):
             module.register(self.router, version)
         _activity.record_activities(emu)
         if emu.control:

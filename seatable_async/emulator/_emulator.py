@@ -20,6 +20,7 @@ from ._ratelimit import RateLimiter
 from ._state import ApiToken, Base, State, User, new_token
 from ._stats import EmulatorStats
 from ._store import ColumnSpec
+from ._webhooks import Webhook, WebhookHub
 
 if TYPE_CHECKING:
     import httpx
@@ -91,6 +92,7 @@ class Emulator:
         self.upload_links: dict[str, tuple[str, float]] = {}
         self.download_links: dict[str, tuple[str, str, float]] = {}
         self._app: Any = None
+        self.webhooks = WebhookHub(self)
 
     # ---- configuration -------------------------------------------------------------
     @property
@@ -219,6 +221,11 @@ class Emulator:
         with self.state.lock:
             self.state.external_links[token] = base.uuid
         return token
+
+    def add_webhook(self, base: Base, url: str, secret: str | None = None) -> Webhook:
+        """Have every row change of ``base`` POSTed to ``url`` over real HTTP, signed with
+        ``secret`` when given (see ``emu.webhooks``: deliveries, failures, `flush`)."""
+        return self.webhooks.add(base, url, secret, base.owner)
 
     def add_group(self, name: str, org_id: int | None = None, members: Iterable[str] = ()) -> int:
         """Create a group (optionally in a team); returns its id."""

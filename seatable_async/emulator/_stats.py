@@ -18,7 +18,9 @@ class EmulatorStats:
     (Base-Tokens refused: expired/invalid/wrong base) and ``rate_limited`` (429 from limiter),
     ``late_writes`` (writes of late-commit faults that have landed), ``sockets`` (Socket.IO:
     ``"connected"``, ``"refused"``, ``"joined"``, ``"refused_join"``, ``"operations"``,
-    ``"operation_invalid"``, ``"broadcasts"``, ``"dropped"``, ``"disconnected"``).
+    ``"operation_invalid"``, ``"broadcasts"``, ``"dropped"``, ``"disconnected"``),
+    ``webhooks`` (``"sent"``, ``"delivered"``, ``"failed"``, ``"timeouts"``,
+    ``"invalidated"``, ``"skipped_invalid"``).
     """
 
     requests: Counter[str] = field(factory=Counter)
@@ -27,6 +29,7 @@ class EmulatorStats:
     schemes: Counter[str] = field(factory=Counter)
     faults: Counter[str] = field(factory=Counter)
     sockets: Counter[str] = field(factory=Counter)
+    webhooks: Counter[str] = field(factory=Counter)
     rejected_tokens: int = 0
     rate_limited: int = 0
     rows_written: int = 0
@@ -45,6 +48,7 @@ class EmulatorStats:
             self.schemes.clear()
             self.faults.clear()
             self.sockets.clear()
+            self.webhooks.clear()
             self.rejected_tokens = 0
             self.rate_limited = 0
             self.rows_written = 0
@@ -68,6 +72,7 @@ class EmulatorStats:
                 "schemes": dict(self.schemes),
                 "faults": dict(self.faults),
                 "sockets": dict(self.sockets),
+                "webhooks": dict(self.webhooks),
                 "rejected_tokens": self.rejected_tokens,
                 "rate_limited": self.rate_limited,
                 "rows_written": self.rows_written,
