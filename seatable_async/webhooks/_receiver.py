@@ -42,7 +42,14 @@ _WHEN_FULL = ("reject", "drop")
 
 
 def _secrets(secret: str | Secret | Sequence[str | Secret]) -> tuple[Secret, ...]:
-    items = [secret] if isinstance(secret, (str, Secret)) else list(secret)
+    if isinstance(secret, (str, Secret)):
+        items: list[object] = [secret]
+    elif isinstance(secret, (list, tuple)):
+        items = list(secret)
+    else:
+        raise ConfigurationError(
+            f"secret must be a string or a list of them, not {type(secret).__name__}"
+        )
     if not items:
         raise ConfigurationError("WebhookReceiver needs the webhook's secret")
     out = []
