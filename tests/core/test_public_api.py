@@ -118,6 +118,8 @@ PUBLIC = [
     "UserInfo",
     "View",
     "Views",
+    "Webhook",
+    "WebhookPayloadError",
     "Workspace",
     "__version__",
 ]
@@ -140,7 +142,17 @@ HANDLES = {
 }
 
 # Public subpackages and modules (importable as seatable_async.<name>).
-SUBPACKAGES = {"bulk", "cells", "emulator", "errors", "events", "models", "redis", "cli"}
+SUBPACKAGES = {
+    "bulk",
+    "cells",
+    "emulator",
+    "errors",
+    "events",
+    "models",
+    "redis",
+    "cli",
+    "webhooks",
+}
 
 
 def test_all_is_pinned() -> None:
