@@ -11,7 +11,7 @@ old_value}``). Link messages name two rows (``table1_row_id``, ``table1_id``,
 ``table1_name``, ``table1_row_name``, ``row_data1`` and the same with ``2``), fields the
 activity handler reads for ``add_link``, ``remove_link`` and ``update_links``.
 
-Inferred, and listed in ``docs/reference/emulator.md``: a link message per pair of rows whose
+Inferred, and listed in ``docs/reference/webhooks.md``: a link message per pair of rows whose
 link changed, its cells the two link columns with ``value``/``old_value`` as row-id lists;
 ``op_user`` of a delete and of link changes ``""``; ``row_name`` of link changes ``""``;
 ``op_time`` to the millisecond, as in the help pages' samples.
