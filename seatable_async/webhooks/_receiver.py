@@ -153,7 +153,7 @@ class WebhookReceiver:
         self._legacy = allow_legacy_sha1
         self._handler_timeout = handler_timeout
         self._drain_timeout = drain_timeout
-        self._counts = ReceiverStats()
+        self._counts: dict[str, int] = dict.fromkeys(attrs.fields_dict(ReceiverStats), 0)
         self._in_progress = 0
         self._task_group: TaskGroup | None = None
         self._inbox: MemoryObjectSendStream[WebhookEvent] | None = None
@@ -177,10 +177,11 @@ class WebhookReceiver:
     def stats(self) -> ReceiverStats:
         """A snapshot of the counters (see `ReceiverStats`)."""
         queued = self._outbox.statistics().current_buffer_used if self._outbox else 0
-        return attrs.evolve(self._counts, in_queue=queued, in_progress=self._in_progress)
+        counts = {**self._counts, "in_queue": queued, "in_progress": self._in_progress}
+        return ReceiverStats(**counts)
 
-    def _count(self, name: str) -> None:
-        self._counts = attrs.evolve(self._counts, **{name: getattr(self._counts, name) + 1})
+    def _count(self, name: str, n: int = 1) -> None:
+        self._counts[name] += n
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ class WebhookReceiver:
         finally:
             self._task_group = self._outbox = self._idle = None
             if left:
-                self._counts = attrs.evolve(self._counts, abandoned=self._counts.abandoned + left)
+                self._count("abandoned", left)
                 log.warning("webhook receiver stopped with %d events not handled", left)
 
     async def _work(self, events: MemoryObjectReceiveStream[WebhookEvent]) -> None:
