@@ -127,6 +127,7 @@ async def test_the_account_routes() -> None:
 
 async def test_each_row_change_is_posted_signed_in_the_recorded_shape() -> None:
     s = make()
+    s.emu.webhooks.senders = 1  # requests in the order of the changes (two threads may swap)
     sink = Sink()
     async with serve_app(sink) as url, s.emu.serve() as api:
         s.emu.add_webhook(s.base, url + "/signed", secret=SECRET)
@@ -225,6 +226,7 @@ async def test_link_changes_name_both_rows() -> None:
         },
     )
     token = emu.add_api_token(base, "linker")
+    emu.webhooks.senders = 1  # requests in the order of the changes (two threads may swap)
     sink = Sink()
     import seatable_async as sa
 
