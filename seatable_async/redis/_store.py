@@ -128,7 +128,9 @@ class RedisFleetStore:
         Args:
             sentinels: ``(host, port)`` of one or more Sentinels.
             service_name: the monitored primary's name (``sentinel monitor <name> …``).
-            db, username, password: for the primary (and its replicas).
+            db: the database number on the primary (and its replicas).
+            username: the ACL user for the primary (and its replicas), if any.
+            password: the password for the primary (and its replicas), if any.
             sentinel_kwargs: connection options for the Sentinels themselves (e.g. their
                 ``password``); default: the socket timeouts.
             connection_kwargs: further options for the primary's connections (e.g. ``ssl``).

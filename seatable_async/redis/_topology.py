@@ -203,15 +203,19 @@ def server_topology(url: str, timeout: float) -> Topology:
 
 def cluster_topology(url: str, timeout: float) -> Topology:
     """A Redis Cluster discovered from the seed node at ``url``."""
+    # Any on purpose, as for Sentinel below: RedisCluster.from_url is untyped in some redis-py
+    # releases and typed in others; neither a call nor an ignore holds on both.
+    async_cluster: Any = redis_asyncio.RedisCluster
+    sync_cluster: Any = redis_sync.RedisCluster
     return Topology(
         "cluster",
         cluster=True,
         async_factory=lambda: (
-            redis_asyncio.RedisCluster.from_url(url, **_options(timeout, is_async=True)),
+            async_cluster.from_url(url, **_options(timeout, is_async=True)),
             [],
         ),
         sync_factory=lambda: (
-            redis_sync.RedisCluster.from_url(url, **_options(timeout, is_async=False)),
+            sync_cluster.from_url(url, **_options(timeout, is_async=False)),
             [],
         ),
     )
@@ -239,8 +243,14 @@ def sentinel_topology(
     }
     extra = {"db": db, "username": username, "password": password, **(connection_kwargs or {})}
 
+    # Typed as Any on purpose: redis-py's own annotations on Sentinel changed between releases
+    # (untyped in 5.0, typed in 8.x), and an ignore that one release needs is an error (unused
+    # ignore) under another. Any holds on both.
+    async_sentinel: Any = redis.asyncio.sentinel.Sentinel
+    sync_sentinel: Any = redis.sentinel.Sentinel
+
     def build_async() -> tuple[Any, list[Any]]:
-        manager = redis.asyncio.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+        manager = async_sentinel(
             addresses,
             sentinel_kwargs=dict(to_sentinels),
             **_options(timeout, is_async=True),
@@ -249,13 +259,13 @@ def sentinel_topology(
         return manager.master_for(service_name), list(manager.sentinels)
 
     def build_sync() -> tuple[Any, list[Any]]:
-        manager = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+        manager = sync_sentinel(
             addresses,
             sentinel_kwargs=dict(to_sentinels),
             **_options(timeout, is_async=False),
             **extra,
         )
-        master = manager.master_for(service_name)  # type: ignore[no-untyped-call]
+        master = manager.master_for(service_name)
         return master, list(manager.sentinels)
 
     return Topology("sentinel", async_factory=build_async, sync_factory=build_sync)
