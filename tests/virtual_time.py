@@ -5,11 +5,10 @@ trio has ``MockClock(autojump_threshold=0)``; for asyncio, `VirtualTimeLoop` doe
 the clock jumps there at once. Token windows, rate-limit windows and retry backoffs then take
 no wall-clock time and cannot be missed on a loaded machine.
 
-A module opts in by defining its ``anyio_backend`` fixture from `virtual_backend`::
+A module or test opts in with the ``virtual_time`` mark (the root conftest's ``anyio_backend``
+fixture then returns `virtual_backend` for each loop)::
 
-    @pytest.fixture(params=["asyncio", "trio"])
-    def anyio_backend(request):
-        return virtual_backend(request.param)
+    pytestmark = [pytest.mark.anyio, pytest.mark.virtual_time]
 
 Code under test must take its time from ``anyio.current_time()`` (or a clock built on it, see
 `wall_clock`). Work in threads is not covered: the clock may jump while a thread runs.

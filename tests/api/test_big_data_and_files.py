@@ -8,14 +8,9 @@ import seatable_async as sa
 from seatable_async._base.big_data import BIG_DATA_BATCH
 from tests.api.resource_world import VERSIONS, world
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.anyio_backends("asyncio", "trio")]
 
 TABLES = {"T": {"Name": "text", "Size": "number"}}
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

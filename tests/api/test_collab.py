@@ -11,14 +11,9 @@ import seatable_async as sa
 from tests.api.mockserver import API_TOKEN, GW, SERVER, MockServer, reply
 from tests.api.resource_world import VERSIONS, world
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.anyio_backends("asyncio", "trio")]
 
 TABLES = {"T": {"Name": "text"}}
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

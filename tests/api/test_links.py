@@ -10,12 +10,7 @@ from seatable_async._base.links import LINK_BATCH_ROWS, LINKS_PER_PAGE
 from tests.api.mockserver import API_TOKEN, GW, SERVER, MockServer, reply
 from tests.api.resource_world import VERSIONS, world
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = [pytest.mark.anyio, pytest.mark.anyio_backends("asyncio", "trio")]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -9,7 +9,7 @@ import seatable_async as sa
 from tests.api.mockserver import API_TOKEN, GW, SERVER, MockServer, reply
 from tests.api.resource_world import VERSIONS, world
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.anyio_backends("asyncio", "trio")]
 
 TABLES = {
     "T": {
@@ -21,11 +21,6 @@ TABLES = {
         },
     }
 }
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.mark.parametrize("version", ["4.0", "4.4", "5.0"])

@@ -13,15 +13,10 @@ import pytest
 import seatable_async as sa
 from seatable_async.emulator import Emulator
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.anyio_backends("asyncio", "trio")]
 
 VERSIONS = ["4.0", "4.4", "5.0", "6.0"]
 URL = "http://127.0.0.1"
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @attrs.define

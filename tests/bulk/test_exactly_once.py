@@ -29,17 +29,12 @@ import pytest
 
 import seatable_async as sa
 from seatable_async.emulator import Emulator, Faults
-from tests.virtual_time import virtual_backend, wall_clock
+from tests.virtual_time import wall_clock
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.virtual_time]
 
 URL = "http://127.0.0.1"
 RETRY = sa.RetryPolicy(max_attempts=8, backoff_base=0.05, backoff_max=0.5, rate_limit_wait=0.1)
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
-    return virtual_backend(str(request.param))
 
 
 def _setup(

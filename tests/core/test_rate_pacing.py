@@ -20,16 +20,11 @@ import pytest
 import seatable_async as sa
 from seatable_async._http.ratelimit import RateLimiter
 from seatable_async.emulator import Emulator
-from tests.virtual_time import EPOCH, virtual_backend, wall_clock
+from tests.virtual_time import EPOCH, wall_clock
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.virtual_time]
 
 URL = "http://127.0.0.1"
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
-    return virtual_backend(str(request.param))
 
 
 class _Recorder(httpx.AsyncBaseTransport):

@@ -11,16 +11,10 @@ import pytest
 
 import seatable_async as sa
 from tests.core.fakes import FakeSeaTable, api_token
-from tests.virtual_time import virtual_backend
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.virtual_time]
 
 URL = "http://127.0.0.1"
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
-    return virtual_backend(str(request.param))
 
 
 async def test_requests_from_outside_tasks_end_with_client_closed_error() -> None:

@@ -20,16 +20,11 @@ import pytest
 import seatable_async as sa
 from seatable_async.emulator import Emulator
 from tests.core.fakes import FakeSeaTable, api_token
-from tests.virtual_time import virtual_backend, wall_clock
+from tests.virtual_time import wall_clock
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.virtual_time]
 
 URL = "http://127.0.0.1"
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
-    return virtual_backend(str(request.param))
 
 
 def _fake(**kwargs: object) -> FakeSeaTable:

@@ -14,10 +14,7 @@ from seatable_async.emulator.demo import seed_demo
 
 from .emu_helpers import auth, make
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = pytest.mark.anyio_backends("asyncio", "trio")
 
 
 @pytest.mark.anyio

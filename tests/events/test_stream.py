@@ -21,13 +21,11 @@ from seatable_async.emulator import Emulator
 pytest.importorskip("socketio")
 pytest.importorskip("aiohttp")
 
+pytestmark = pytest.mark.anyio_backends("asyncio")
+
+
 TABLES = {"Tasks": {"Name": "text", "Done": "checkbox", "Status": "single-select"}}
 WAIT = 15
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Live:

@@ -7,10 +7,7 @@ import pytest
 import seatable_async as sa
 from seatable_async.emulator import Emulator
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "trio"
+pytestmark = pytest.mark.anyio_backends("trio")
 
 
 @pytest.mark.anyio
