@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 
 from seatable_async.emulator import Emulator
-from seatable_async.emulator.demo import seed_demo
+from seatable_async.emulator.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
 
 from .blocks import Block, blocks, page_markers, units
 
@@ -45,6 +45,8 @@ class OfflineServer:
             "SEATABLE_SERVER": self.url,
             "SEATABLE_URL": self.url,
             "SEATABLE_API_TOKEN": self.api_token,
+            "SEATABLE_USER": DEMO_LOGIN,
+            "SEATABLE_PASSWORD": DEMO_PASSWORD,
         }
 
 

@@ -20,8 +20,9 @@ def test_page_runs(
     """The page's blocks run in order in one namespace; a block that raises fails the page."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("SEATABLE_SERVER", "SEATABLE_URL", "SEATABLE_API_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("SEATABLE_SERVER", "SEATABLE_URL", "SEATABLE_API_TOKEN", "SEATABLE_USER", "SEATABLE_PASSWORD"):
+        monkeypatch.setenv(name, "")  # restored after the test, whatever the page sets
+        monkeypatch.delenv(name)
     before = set(sys.modules)
     try:
         ran = run_page(path, tmp_path)
