@@ -74,7 +74,20 @@ def one_file(page_blocks: list[Block]) -> tuple[str, str]:
 
 def run_pytest(files: list[str], where: Path, env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", *files],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            # Starlette >= 1.x asks for httpx2 under its TestClient; the docs' code is not at fault.
+            "-W",
+            "ignore:Using `httpx` with `starlette.testclient`",
+            *files,
+        ],
         cwd=where,
         env={**os.environ, **env},
         capture_output=True,
@@ -99,14 +112,20 @@ def run_page(path: Path, where: Path) -> int:
             return sum(b.is_python for b in page_blocks)
         namespace: dict[str, Any] = {"__name__": "__main__"}
         for unit in units(page_blocks):
-            if unit.blocks[0].marker == "compile-only":
+            if unit.blocks[0].marker == "compile-only" or _is_test_file(unit.blocks[0]):
                 continue
             _run_unit(server.substitute(unit.source(run=True)), str(path), namespace)
             ran += sum(b.marker != "compile-only" for b in unit.blocks)
-        tests = [b.title for b in page_blocks if b.title and b.title.startswith("test_")]
+        tests = [b for b in page_blocks if _is_test_file(b)]
         if tests:
-            run_pytest([t for t in tests if t], where, server.environment)
+            run_pytest([str(b.title) for b in tests], where, server.environment)
+            ran += len(tests)
     return ran
+
+
+def _is_test_file(block: Block) -> bool:
+    """A titled ``test_*.py`` block: pytest runs it (its fixtures come from pytest)."""
+    return block.is_python and bool(block.title) and str(block.title).startswith("test_")
 
 
 def _run_unit(source: str, filename: str, namespace: dict[str, Any]) -> None:
