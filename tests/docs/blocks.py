@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = frozenset({"python", "py", "pycon"})
 SHELL = frozenset({"bash", "sh", "shell", "console"})
 SPLICE = "...  # the examples below run here"
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)(?P<info>.*)$")
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)(?P<info>.*)$"
+)
 _TITLE = re.compile(r'title="(?P<title>[^"]+)"')
 _MARKER = re.compile(r"<!--\s*docs-test:\s*(?P<kind>[\w-]+)\s*(?P<text>.*?)\s*-->", re.S)
 
@@ -68,9 +70,13 @@ class Block:
         for node in ast.parse(self.code).body:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 func = node.value.func
-                if isinstance(func, ast.Attribute) and func.attr == "run":
-                    if isinstance(func.value, ast.Name) and func.value.id in {"anyio", "trio"}:
-                        return True
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "run"
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in {"anyio", "trio"}
+                ):
+                    return True
         return False
 
 
@@ -99,7 +105,10 @@ def blocks(path: Path) -> list[Block]:
             lines[i].strip().startswith(fence) and lines[i].strip().strip(fence[0]) == ""
         ):
             i += 1
-        body = [ln[len(indent) :] if ln.startswith(indent) else ln.lstrip() for ln in lines[start:i]]
+        body = [
+            ln.removeprefix(indent) if ln.startswith(indent) else ln.lstrip()
+            for ln in lines[start:i]
+        ]
         marker, text = _marker_above(lines, start - 1)
         title = _TITLE.search(match["info"])
         found.append(

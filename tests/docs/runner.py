@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio
 
@@ -32,6 +32,14 @@ class OfflineServer:
     url: str
     api_token: str
     emulator: Emulator
+
+    VARIABLES: ClassVar[tuple[str, ...]] = (
+        "SEATABLE_SERVER",
+        "SEATABLE_URL",
+        "SEATABLE_API_TOKEN",
+        "SEATABLE_USER",
+        "SEATABLE_PASSWORD",
+    )
 
     def substitute(self, text: str) -> str:
         for server in SERVERS:

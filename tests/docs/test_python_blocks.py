@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .blocks import blocks, page_name, pages
-from .runner import run_page
+from .runner import OfflineServer, run_page
 
 PYTHON_PAGES = [p for p in pages() if any(b.is_python for b in blocks(p))]
 
@@ -20,7 +20,7 @@ def test_page_runs(
     """The page's blocks run in order in one namespace; a block that raises fails the page."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("SEATABLE_SERVER", "SEATABLE_URL", "SEATABLE_API_TOKEN", "SEATABLE_USER", "SEATABLE_PASSWORD"):
+    for name in OfflineServer.VARIABLES:
         monkeypatch.setenv(name, "")  # restored after the test, whatever the page sets
         monkeypatch.delenv(name)
     before = set(sys.modules)
