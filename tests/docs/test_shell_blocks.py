@@ -49,7 +49,6 @@ def cli_pages() -> list[Path]:
 
 # Pages whose shell examples still name inputs the page does not provide (tracked, not hidden).
 MISSING_INPUTS = {
-    "README.md": "the import line reads contacts.csv, which README.md does not show",
     "docs/reference/cli.md": "contacts.csv, events.jsonl/.parquet, table Events, view Active",
 }
 # Not run until its inputs exist: its demo lines alone take ~70 s (20,000 rows at one request per
