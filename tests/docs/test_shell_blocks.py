@@ -47,24 +47,7 @@ def cli_pages() -> list[Path]:
     ]
 
 
-# Pages whose shell examples still name inputs the page does not provide (tracked, not hidden).
-MISSING_INPUTS = {
-    "docs/reference/cli.md": "contacts.csv, events.jsonl/.parquet, table Events, view Active",
-}
-# Not run until its inputs exist: its demo lines alone take ~70 s (20,000 rows at one request per
-# row on 4.0), past the collector's time budget.
-NOT_RUN = {"docs/reference/cli.md"}
-
-
-def _page_param(path: Path) -> object:
-    name = page_name(path)
-    if name in MISSING_INPUTS:
-        mark = pytest.mark.xfail(reason=MISSING_INPUTS[name], strict=True, run=name not in NOT_RUN)
-        return pytest.param(path, marks=mark)
-    return path
-
-
-@pytest.mark.parametrize("path", [_page_param(p) for p in cli_pages()], ids=page_name)
+@pytest.mark.parametrize("path", cli_pages(), ids=page_name)
 def test_shell_blocks_run(path: Path, tmp_path: Path) -> None:
     page_blocks = blocks(path)
     ran = 0
