@@ -28,11 +28,13 @@ from seatable_async._http.limits import (
 from seatable_async._http.origins import OriginPolicy
 from seatable_async._http.pipeline import Pipeline
 from seatable_async._http.ratelimit import RateLimiter
+from seatable_async._http.redact import install_url_filter, remove_url_filter
 from seatable_async._http.retry import RetryPolicy
 from seatable_async._http.scheme import SchemeState
 from seatable_async._http.session import new_http_client
 from seatable_async._http.stats import ClientStats, StatsRecorder
 from seatable_async._http.urls import normalize_server_url
+from seatable_async._loops import current_loop
 from seatable_async._secret import Secret
 from seatable_async._session import Session
 from seatable_async.errors import (
@@ -183,6 +185,7 @@ class Client:
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False
         self._owner: int | None = None
+        self._loop: object | None = None
 
     def __repr__(self) -> str:
         state = "open" if self._http is not None else "closed"
@@ -207,10 +210,12 @@ class Client:
             limits=self.limits,
             origins=self._origins,
         )
+        install_url_filter()
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
         self._owner = anyio.get_current_task().id
+        self._loop = current_loop()
         return self
 
     async def __aexit__(
@@ -236,6 +241,7 @@ class Client:
         finally:
             self._pipeline = None
             self._http = None
+            remove_url_filter()
             if http is not None:
                 with anyio.CancelScope(shield=True):
                     await http.aclose()
@@ -251,6 +257,13 @@ class Client:
 
     async def _send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
         pipeline = self._pipeline
+        if self._loop is not None and current_loop() is not self._loop:
+            raise ConfigurationError(
+                "this Client was opened in another event loop or thread; its connections and "
+                "tasks belong to that loop: open one Client per loop (SyncClient for threads)",
+                method=call.method,
+                path=call.template,
+            )
         if self._closed:
             # Also while closing: nothing new is sent once __aexit__ began.
             raise ClientClosedError("the Client is closed", method=call.method, path=call.template)
