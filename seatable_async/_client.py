@@ -181,6 +181,7 @@ class Client:
             server_version=self._server_version,
             stats=self._stats,
             timezone=self.timezone,
+            max_response_bytes=self.limits.max_response_bytes,
         )
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False

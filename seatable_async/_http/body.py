@@ -12,8 +12,10 @@ typed errors by the pipeline, which knows the method and path.
 
 from __future__ import annotations
 
+import contextlib
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Protocol
 
 import anyio
 import attrs
@@ -26,7 +28,7 @@ __all__ = ["ACCEPT_ENCODING", "PIECE", "BodyProblem", "Reply", "read_capped", "s
 ACCEPT_ENCODING = "gzip, deflate"
 PIECE = 64 * 1024
 
-Write = Callable[[bytes], Awaitable[None]]
+Write = Callable[[bytes], Awaitable[object]]
 
 
 @attrs.frozen
@@ -75,13 +77,22 @@ class BodyProblem(Exception):
         self.limit = limit
 
 
+class _Decompressor(Protocol):
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = ..., /) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
 class _Decoder:
     """Content decoding with a bound on each output piece."""
 
     def __init__(self, encoding: str):
         name = encoding.strip().lower()
         self._raw_deflate_tried = False
-        self._zlib: zlib._Decompress | None
+        self._zlib: _Decompressor | None
         if name in ("", "identity"):
             self._zlib = None
         elif name in ("gzip", "x-gzip"):
@@ -154,13 +165,15 @@ async def read_capped(
         return content, False
     decoder = _Decoder(response.headers.get("content-encoding", ""))
     body = bytearray()
-    async for chunk in response.aiter_raw():
-        for piece in decoder.decode(chunk):
-            body += piece
-            if len(body) > limit:
-                if truncate:
-                    return bytes(body[:limit]), True
-                raise BodyProblem("too_large", "the answer exceeds the cap", limit)
+    # Closed at once when reading stops early (trio warns of an async generator left open).
+    async with contextlib.aclosing(response.aiter_raw()) as chunks:
+        async for chunk in chunks:
+            for piece in decoder.decode(chunk):
+                body += piece
+                if len(body) > limit:
+                    if truncate:
+                        return bytes(body[:limit]), True
+                    raise BodyProblem("too_large", "the answer exceeds the cap", limit)
     body += decoder.flush()
     if len(body) > limit:
         if truncate:
@@ -194,26 +207,27 @@ async def stream_to(response: httpx.Response, write: Write, limits: Limits) -> i
     met = False
     written = 0
     with anyio.CancelScope(deadline=min(start + window, total_deadline)) as scope:
-        async for chunk in response.aiter_raw():
-            now = anyio.current_time()
-            index = int((now - start) // window)
-            if index > current:
-                if not met or index > current + 1:
-                    break  # a window passed without its quota (its deadline is due)
-                current, got, met = index, 0.0, False
-            got += len(chunk)
-            if not met and got >= quota:
-                met = True
-                scope.deadline = min(start + (current + 2) * window, total_deadline)
-            for piece in decoder.decode(chunk):
-                await write(piece)
-                written += len(piece)
-        else:
-            tail = decoder.flush()
-            if tail:
-                await write(tail)
-                written += len(tail)
-            return written
+        async with contextlib.aclosing(response.aiter_raw()) as chunks:
+            async for chunk in chunks:
+                now = anyio.current_time()
+                index = int((now - start) // window)
+                if index > current:
+                    if not met or index > current + 1:
+                        break  # a window passed without its quota (its deadline is due)
+                    current, got, met = index, 0.0, False
+                got += len(chunk)
+                if not met and got >= quota:
+                    met = True
+                    scope.deadline = min(start + (current + 2) * window, total_deadline)
+                for piece in decoder.decode(chunk):
+                    await write(piece)
+                    written += len(piece)
+            else:
+                tail = decoder.flush()
+                if tail:
+                    await write(tail)
+                    written += len(tail)
+                return written
     if anyio.current_time() >= total_deadline:
         raise BodyProblem(
             "download_total",

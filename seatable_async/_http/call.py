@@ -13,7 +13,7 @@ __all__ = ["Call", "Credential", "DatedReply", "Lease", "Sink", "StaticCredentia
 
 ResponseKind = Literal["json", "dated_json", "text", "bytes", "stream", "none"]
 
-Sink = Callable[[bytes], Awaitable[None]]
+Sink = Callable[[bytes], Awaitable[object]]
 """Receives a streamed body piece by piece (``response="stream"``)."""
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
