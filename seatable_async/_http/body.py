@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Protocol
 
 import anyio
@@ -136,6 +136,18 @@ class _Decoder:
             raise BodyProblem("encoding", "the answer's compressed body is corrupt") from None
 
 
+@contextlib.asynccontextmanager
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[AsyncIterator[bytes]]:
+    """The raw body's chunks, closed at once when reading stops early."""
+    chunks = response.aiter_raw()
+    try:
+        yield chunks
+    finally:
+        close = getattr(chunks, "aclose", None)  # an async generator, typed as an iterator
+        if close is not None:
+            await close()
+
+
 def _declared_length(response: httpx.Response) -> int | None:
     raw = response.headers.get("content-length")
     if raw is None or not raw.strip().isdigit():
@@ -166,7 +178,7 @@ async def read_capped(
     decoder = _Decoder(response.headers.get("content-encoding", ""))
     body = bytearray()
     # Closed at once when reading stops early (trio warns of an async generator left open).
-    async with contextlib.aclosing(response.aiter_raw()) as chunks:
+    async with _raw_chunks(response) as chunks:
         async for chunk in chunks:
             for piece in decoder.decode(chunk):
                 body += piece
@@ -207,7 +219,7 @@ async def stream_to(response: httpx.Response, write: Write, limits: Limits) -> i
     met = False
     written = 0
     with anyio.CancelScope(deadline=min(start + window, total_deadline)) as scope:
-        async with contextlib.aclosing(response.aiter_raw()) as chunks:
+        async with _raw_chunks(response) as chunks:
             async for chunk in chunks:
                 now = anyio.current_time()
                 index = int((now - start) // window)
