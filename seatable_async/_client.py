@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import tzinfo
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -19,13 +19,22 @@ from seatable_async._auth.sources import ApiTokenSource, ExternalLinkSource
 from seatable_async._base.base import Base
 from seatable_async._base.context import BaseContext
 from seatable_async._http.call import Call
+from seatable_async._http.limits import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
+    DEFAULT_MIN_TRANSFER_RATE,
+    Limits,
+)
+from seatable_async._http.origins import OriginPolicy
 from seatable_async._http.pipeline import Pipeline
 from seatable_async._http.ratelimit import RateLimiter
+from seatable_async._http.redact import install_url_filter, remove_url_filter
 from seatable_async._http.retry import RetryPolicy
 from seatable_async._http.scheme import SchemeState
 from seatable_async._http.session import new_http_client
 from seatable_async._http.stats import ClientStats, StatsRecorder
 from seatable_async._http.urls import normalize_server_url
+from seatable_async._loops import current_loop
 from seatable_async._secret import Secret
 from seatable_async._session import Session
 from seatable_async.errors import (
@@ -68,6 +77,20 @@ class Client:
         transport: any ``httpx.AsyncBaseTransport`` (tests, the in-process emulator).
         verify: TLS verification setting passed to httpx (default: verify).
         refresh_timeout: seconds one Base-Token request may take while others wait for it.
+        attempt_timeout: seconds one HTTP attempt may take in total — connect, headers and
+            the whole body — however the server paces its bytes (default ``3 × timeout``,
+            plus one second per ``min_transfer_rate`` bytes of request body).
+        min_transfer_rate: bytes per second a download (`Base.download_file`) must sustain,
+            counted per window of ``timeout`` seconds (default 4096).
+        download_timeout: seconds one download may take in total (default: no total bound;
+            the rate rule ends a stalled one).
+        max_response_bytes: cap of a data answer after decoding (default 256 MiB); over it,
+            reading stops with `ResponseTooLargeError`.
+        max_token_response_bytes: cap of a Base-Token answer (default 64 KiB).
+        trusted_hosts: hosts besides the server's own that may receive requests the server
+            points to (``"host"`` for any port, ``"host:port"`` for one) — for deployments
+            where dtable-server, dtable-db or the file server live on another host. URLs the
+            server hands back naming any other host raise `UntrustedOriginError` unsent.
         store: shares Base-Tokens and rate budgets with other processes, e.g.
             `seatable_async.redis.RedisFleetStore` (default: this process only).
         clock: the Unix-time source that the server's rate-limit resets are compared with
@@ -102,17 +125,32 @@ class Client:
         store: FleetStore | None = None,
         clock: Callable[[], float] | None = None,
         timezone: str | tzinfo | None = None,
+        attempt_timeout: float | None = None,
+        min_transfer_rate: float = DEFAULT_MIN_TRANSFER_RATE,
+        download_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_token_response_bytes: int = DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
+        trusted_hosts: Iterable[str] = (),
     ):
         self.server_url = normalize_server_url(server_url, allow_insecure_http=allow_insecure_http)
         check.integer(max_concurrency, "max_concurrency", minimum=1)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise ConfigurationError("timeout must be a positive number of seconds")
+        self.limits = Limits.build(
+            timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            min_transfer_rate=min_transfer_rate,
+            download_timeout=download_timeout,
+            max_response_bytes=max_response_bytes,
+            max_token_response_bytes=max_token_response_bytes,
+        )
+        self._origins = OriginPolicy(
+            self.server_url, allow_insecure_http=allow_insecure_http, trusted_hosts=trusted_hosts
+        )
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
         self.max_concurrency = max_concurrency
         self.timezone = check.timezone(timezone)
         self.retry_policy = retry or RetryPolicy()
-        self._timeout = float(timeout)
+        self._timeout = self.limits.timeout
         self._transport = transport
         self._verify = verify
         self._refresh_timeout = refresh_timeout
@@ -143,10 +181,12 @@ class Client:
             server_version=self._server_version,
             stats=self._stats,
             timezone=self.timezone,
+            max_response_bytes=self.limits.max_response_bytes,
         )
         self._in_flight: set[anyio.CancelScope] = set()
         self._closed = False
         self._owner: int | None = None
+        self._loop: object | None = None
 
     def __repr__(self) -> str:
         state = "open" if self._http is not None else "closed"
@@ -168,11 +208,15 @@ class Client:
             concurrency=anyio.CapacityLimiter(self.max_concurrency),
             policy=self.retry_policy,
             stats=self._stats,
+            limits=self.limits,
+            origins=self._origins,
         )
+        install_url_filter()
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
         self._owner = anyio.get_current_task().id
+        self._loop = current_loop()
         return self
 
     async def __aexit__(
@@ -198,6 +242,7 @@ class Client:
         finally:
             self._pipeline = None
             self._http = None
+            remove_url_filter()
             if http is not None:
                 with anyio.CancelScope(shield=True):
                     await http.aclose()
@@ -213,6 +258,13 @@ class Client:
 
     async def _send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
         pipeline = self._pipeline
+        if self._loop is not None and current_loop() is not self._loop:
+            raise ConfigurationError(
+                "this Client was opened in another event loop or thread; its connections and "
+                "tasks belong to that loop: open one Client per loop (SyncClient for threads)",
+                method=call.method,
+                path=call.template,
+            )
         if self._closed:
             # Also while closing: nothing new is sent once __aexit__ began.
             raise ClientClosedError("the Client is closed", method=call.method, path=call.template)

@@ -32,6 +32,13 @@ class Secret:
             raise ConfigurationError(f"the {kind} is empty")
         if not exact and any(c.isspace() for c in value):
             raise ConfigurationError(f"the {kind} contains whitespace; pass the token alone")
+        if not all("!" <= c <= "~" for c in value):
+            # An HTTP header carries printable ASCII only; refused here, before any request,
+            # so no encoding error quoting the value can arise later.
+            raise ConfigurationError(
+                f"the {kind} contains characters an HTTP header cannot carry (control or "
+                "non-ASCII characters); check that the whole token was copied"
+            )
         self._value = value
         self._fingerprint = hashlib.sha256(value.encode()).hexdigest()[:16]
 

@@ -15,6 +15,7 @@ import attrs
 
 from seatable_async._auth.pool import TokenPool
 from seatable_async._http.call import Call, Credential
+from seatable_async._http.limits import DEFAULT_MAX_RESPONSE_BYTES
 from seatable_async._http.stats import StatsRecorder
 
 __all__ = ["Send", "Session"]
@@ -36,6 +37,7 @@ class Session:
         stats: the client's counters (handles that do their own I/O, like live events, count
             there).
         timezone: the server's time zone for typed date cells, when the client was told.
+        max_response_bytes: the client's cap of an answer held in memory (downloads too).
     """
 
     server_url: str
@@ -46,6 +48,7 @@ class Session:
     server_version: Callable[[], Awaitable[tuple[int, ...]]] = attrs.field(repr=False)
     stats: StatsRecorder = attrs.field(factory=StatsRecorder, repr=False)
     timezone: tzinfo | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def url(self, path: str) -> str:
         """The absolute URL of a server path."""

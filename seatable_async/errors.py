@@ -9,10 +9,9 @@ HTML pages.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
+from seatable_async._partial_write import PartialWrite
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -30,11 +29,14 @@ __all__ = [
     "EventsUnavailableError",
     "InsecureConnectionError",
     "MaybeAppliedError",
+    "MaybeAppliedTimeoutError",
     "NotFoundError",
     "PartialWrite",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RequestTimeoutError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "SeaTableError",
     "ServerError",
     "TokenExpiredError",
@@ -42,6 +44,7 @@ __all__ = [
     "TransportError",
     "TwoFactorRequiredError",
     "UnsupportedOperationError",
+    "UntrustedOriginError",
     "WebhookPayloadError",
     "may_have_landed",
 ]
@@ -52,28 +55,6 @@ _MAX_MESSAGE = 300
 def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@attrs.frozen
-class PartialWrite:
-    """What a batched write (``append_rows``, ``update_rows``, ``delete_rows``) did before it
-    failed, so a caller can resume without duplicating rows.
-
-    Indices refer to the rows (or ids, or updates) as the caller passed them.
-
-    Attributes:
-        total: how many rows the call was given.
-        applied: indices the server confirmed (their batch succeeded).
-        maybe_applied: indices whose batch failed after it may have reached the server.
-        not_applied: indices that were certainly not written (refused, or never sent).
-        row_ids: for appends, the new row id of each applied index.
-    """
-
-    total: int
-    applied: tuple[int, ...]
-    maybe_applied: tuple[int, ...]
-    not_applied: tuple[int, ...]
-    row_ids: Mapping[int, str] = attrs.field(factory=dict)
 
 
 def _rebuild(cls: type[SeaTableError], state: dict[str, Any]) -> SeaTableError:
@@ -149,6 +130,22 @@ class InsecureConnectionError(ConfigurationError):
     """Plain ``http://`` to a host that is not loopback, without ``allow_insecure_http=True``."""
 
 
+class UntrustedOriginError(InsecureConnectionError):
+    """A URL the server handed back (a route in the Base-Token answer, an upload or download
+    link) names another host than the client's own and its ``trusted_hosts``, or plain
+    ``http://`` to a non-loopback host without ``allow_insecure_http``. Nothing was sent there.
+
+    Attributes:
+        host: the host the URL names (``host`` or ``host:port``; never its path or query).
+        what: what named it, e.g. ``"dtable_server in the Base-Token answer"``.
+    """
+
+    def __init__(self, message: str, *, host: str, what: str):
+        super().__init__(message)
+        self.host = host
+        self.what = what
+
+
 class EventsUnavailableError(ConfigurationError):
     """Live events (``base.events()``) cannot run here; raised on entry, before connecting.
 
@@ -176,7 +173,35 @@ class TransportError(SeaTableError):
         self.sent = sent
 
 
-class TokenRefreshTimeoutError(TransportError):
+class RequestTimeoutError(TransportError):
+    """A request or the operation around it ran out of time (see "Time limits" in the
+    errors guide for every bound and its default).
+
+    Attributes:
+        limit: the bound that was reached, in seconds.
+        scope: which bound: ``"phase"`` (connect, or no byte for ``Client(timeout=...)``),
+            ``"attempt"`` (one attempt's total, ``attempt_timeout``), ``"operation"``
+            (``RetryPolicy.deadline``), ``"download"`` (the download rule) or ``"token"``
+            (``refresh_timeout``).
+        sent: False when the request provably never reached the server.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        sent: bool = True,
+        limit: float | None = None,
+        scope: str = "attempt",
+    ):
+        super().__init__(message, method=method, path=path, sent=sent)
+        self.limit = limit
+        self.scope = scope
+
+
+class TokenRefreshTimeoutError(RequestTimeoutError):
     """A Base-Token could not be obtained within ``Client(refresh_timeout=...)``.
 
     The operation waiting for it was never sent, so nothing was written. Every caller waiting
@@ -184,7 +209,7 @@ class TokenRefreshTimeoutError(TransportError):
     """
 
     def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
-        super().__init__(message, method=method, path=path, sent=False)
+        super().__init__(message, method=method, path=path, sent=False, scope="token")
 
 
 class MaybeAppliedError(TransportError):
@@ -207,6 +232,24 @@ class MaybeAppliedError(TransportError):
         self.status = status
 
 
+class MaybeAppliedTimeoutError(MaybeAppliedError, RequestTimeoutError):
+    """A non-idempotent write ran out of time after it was sent: both a `MaybeAppliedError`
+    (reconcile before sending it again) and a `RequestTimeoutError` (``limit``, ``scope``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        limit: float | None = None,
+        scope: str = "attempt",
+    ):
+        super().__init__(message, method=method, path=path)
+        self.limit = limit
+        self.scope = scope
+
+
 class ResponseFormatError(SeaTableError):
     """The server answered with a body the SDK cannot interpret (HTML, truncated JSON, …)."""
 
@@ -220,6 +263,31 @@ class ResponseFormatError(SeaTableError):
     ):
         super().__init__(message, method=method, path=path)
         self.status = status
+
+
+class ResponseTooLargeError(ResponseFormatError):
+    """An answer was larger than the client accepts for its kind; reading stopped at the cap
+    (memory stays bounded). A write whose success answer was too large may have landed.
+
+    Attributes:
+        limit: the cap in bytes (``Client(max_response_bytes=...)`` for data answers,
+            ``max_token_response_bytes`` for token answers).
+        kind: ``"data"`` or ``"token"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        kind: str,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message, method=method, path=path, status=status)
+        self.limit = limit
+        self.kind = kind
 
 
 class APIError(SeaTableError):

@@ -10,7 +10,7 @@ count. A module may import its own layer and the layers below it, never above:
 4. ``bulk``: imports built on the public API of ``Base``
 5. handles: ``Base`` (and its resources), ``Account``, the admin handles, live events
 6. ``Client``
-7. the package's public face (``__init__``) and store adapters (``redis``)
+7. the package's public face (``__init__``), store adapters (``redis``) and the webhook receiver
 8. applications: the CLI and the emulator — never imported by anything below them
 """
 
@@ -28,14 +28,14 @@ ROOT = pathlib.Path(seatable_async.__file__).parent
 PACKAGE = "seatable_async"
 
 LAYERS: list[tuple[int, tuple[str, ...]]] = [
-    (0, ("_version", "errors", "_secret", "_validate", "models", "cells")),
+    (0, ("_version", "errors", "_partial_write", "_secret", "_validate", "_loops", "models", "cells")),
     (1, ("_http",)),
     (2, ("_auth",)),
     (3, ("_session", "_batches")),
     (4, ("bulk",)),
-    (5, ("_base", "_account", "_admin", "events")),
+    (5, ("_base", "_account", "_account_webhooks", "_admin", "events")),
     (6, ("_client",)),
-    (7, ("", "redis")),
+    (7, ("", "redis", "webhooks")),
     (8, ("cli", "emulator")),
 ]
 

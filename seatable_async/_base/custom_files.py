@@ -17,10 +17,11 @@ Links are fetched for every operation (they expire within minutes to hours).
 from __future__ import annotations
 
 from os import PathLike
-from typing import Any
+from typing import Any, overload
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
+from seatable_async._base.downloads import fetch_link
 from seatable_async._base.files import read_content
 from seatable_async._http.call import Call
 from seatable_async.errors import ConfigurationError, ResponseFormatError
@@ -158,11 +159,21 @@ class Files:
             )
         return await self.custom_info(target.rstrip("/") + "/" + stored)
 
-    async def download_custom(self, path: str) -> bytes:
-        """Download a file from the custom folders.
+    @overload
+    async def download_custom(self, path: str) -> bytes: ...
+
+    @overload
+    async def download_custom(self, path: str, *, to: str | PathLike[str]) -> int: ...
+
+    async def download_custom(
+        self, path: str, *, to: str | PathLike[str] | None = None
+    ) -> bytes | int:
+        """Download a file from the custom folders, into memory or streamed to a file (as
+        `Base.download_file`).
 
         Args:
             path: the file's path, e.g. ``"/Invoices/b347.pdf"``.
+            to: a file path to stream the content to.
 
         Raises:
             ConfigurationError: a bad path, or no API-Token (before any request).
@@ -177,11 +188,7 @@ class Files:
             raise ResponseFormatError(
                 "the answer has no download_link", method="GET", path=_DOWNLOAD
             )
-        content = await self._ctx.session.send(
-            Call("GET", link, "{download_link}", credential=None, response="bytes")
-        )
-        assert isinstance(content, bytes)
-        return content
+        return await fetch_link(self._ctx.session, link, to)
 
 
 def _split(path: str) -> tuple[str, str]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import re
 from os import PathLike
-from typing import Any
+from typing import Any, overload
 from urllib.parse import unquote, urlsplit
 
 import anyio
 
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
+from seatable_async._base.downloads import fetch_link
 from seatable_async._http.call import Call
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import Asset
@@ -78,15 +79,28 @@ class FilesMixin:
         """
         return await _upload(self._ctx, name, data_or_path, kind=kind, replace=replace)
 
-    async def download_file(self, path_or_url: str) -> bytes:
-        """Download an asset of this base.
+    @overload
+    async def download_file(self, path_or_url: str) -> bytes: ...
+
+    @overload
+    async def download_file(self, path_or_url: str, *, to: str | PathLike[str]) -> int: ...
+
+    async def download_file(
+        self, path_or_url: str, *, to: str | PathLike[str] | None = None
+    ) -> bytes | int:
+        """Download an asset of this base, into memory or streamed to a file.
+
+        The body is streamed under the download rule (see ``Client(min_transfer_rate=...,
+        download_timeout=...)``); in memory it is capped by ``max_response_bytes``.
 
         Args:
             path_or_url: the asset path (``/files/2026-11/report.pdf``, relative to the base's
                 asset folder) or the URL stored in a file/image cell.
+            to: a file path to stream the content to (written as ``<name>.part``, renamed
+                when complete).
 
         Returns:
-            The file's content.
+            The file's content, or with ``to`` the number of bytes written.
 
         Raises:
             ConfigurationError: empty path, or this base has no API-Token (before any request).
@@ -107,11 +121,7 @@ class FilesMixin:
             raise ResponseFormatError(
                 "the answer has no download_link", method="GET", path=_DOWNLOAD_LINK
             )
-        content = await session.send(
-            Call("GET", link, "{download_link}", credential=None, response="bytes")
-        )
-        assert isinstance(content, bytes)
-        return content
+        return await fetch_link(session, link, to)
 
     async def delete_file(self, path_or_url: str) -> None:
         """Delete an asset of this base (SeaTable 6.x; older servers answer 404).

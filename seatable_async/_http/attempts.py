@@ -45,6 +45,8 @@ class Attempts:
     retryable: BaseException | None = None
     cause: str = ""
     server_wait: float | None = None
+    on_wire: bool = False
+    """An attempt's request is in the connection's hands (a write may land)."""
 
     @property
     def give_up_at(self) -> float:

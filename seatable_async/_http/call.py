@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, Protocol
 
 import attrs
 
 from seatable_async._secret import Secret
 
-__all__ = ["Call", "Credential", "DatedReply", "Lease", "StaticCredential"]
+__all__ = ["Call", "Credential", "DatedReply", "Lease", "Sink", "StaticCredential"]
 
-ResponseKind = Literal["json", "dated_json", "text", "bytes", "none"]
+ResponseKind = Literal["json", "dated_json", "text", "bytes", "stream", "none"]
+
+Sink = Callable[[bytes], Awaitable[object]]
+"""Receives a streamed body piece by piece (``response="stream"``)."""
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -83,7 +86,7 @@ class StaticCredential:
         return False
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Call:
     """One logical API operation, as the pipeline sends it (possibly several times).
 
@@ -99,8 +102,13 @@ class Call:
         rate_key: the base whose rate budget this request spends, if any.
         scheme_probe: a 403 ``Permission denied.`` here can mean "wrong header scheme"
             (SeaTable's API-Token views before 4.0).
-        response: how to decode a successful body (``"dated_json"`` returns a `DatedReply`).
+        response: how to decode a successful body (``"dated_json"`` returns a `DatedReply`;
+            ``"stream"`` passes it to ``sink`` under the download rule and returns the number
+            of bytes).
         token_request: this call mints a Base-Token (counted in ``ClientStats``).
+        sink: where a ``"stream"`` body goes.
+        redact: further secrets this call carries (a password, a token in the URL path), kept
+            out of every message built from the answer.
     """
 
     method: str
@@ -120,3 +128,9 @@ class Call:
     scheme_probe: bool = False
     response: ResponseKind = "json"
     token_request: bool = False
+    sink: Sink | None = attrs.field(default=None, eq=False)
+    redact: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # Never the URL (a link token may sit in its path), the headers or the body.
+        return f"<Call {self.method} {self.template}>"

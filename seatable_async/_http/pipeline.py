@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
-import ssl
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,8 +36,22 @@ import httpx
 import tenacity
 
 from seatable_async._http.attempts import FREE_REPLAYS, Attempts, Replay
+from seatable_async._http.body import Reply
 from seatable_async._http.call import Call, DatedReply, Lease
+from seatable_async._http.exchange import Wire, body_size
+from seatable_async._http.failures import (
+    MAYBE_SENT,
+    NOT_SENT,
+    describe,
+    is_certificate_error,
+    not_sent_error,
+    sent_error,
+    timeout_error,
+)
+from seatable_async._http.limits import Limits
+from seatable_async._http.origins import OriginPolicy
 from seatable_async._http.ratelimit import RateLimiter
+from seatable_async._http.redact import redact
 from seatable_async._http.responses import (
     decode_json,
     error_from_response,
@@ -45,14 +59,12 @@ from seatable_async._http.responses import (
     looks_like_scheme_rejection,
 )
 from seatable_async._http.retry import RetryPolicy, parse_retry_after
-from seatable_async._http.scheme import Scheme, SchemeState
+from seatable_async._http.scheme import SchemeState
 from seatable_async._http.stats import StatsRecorder
-from seatable_async._http.usage import count_request
 from seatable_async.errors import (
     APIError,
     ConfigurationError,
     MaybeAppliedError,
-    SeaTableError,
     ServerError,
     TransportError,
 )
@@ -63,12 +75,9 @@ logger = logging.getLogger("seatable_async")
 
 _NO_SLOT = contextlib.nullcontext()
 
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.ProtocolError)
-
 
 class Pipeline:
-    """Sends `Call` objects with auth, pacing, classification and retries."""
+    """Sends `Call` objects with auth, pacing, bounds, classification and retries."""
 
     def __init__(
         self,
@@ -79,6 +88,8 @@ class Pipeline:
         concurrency: anyio.CapacityLimiter,
         policy: RetryPolicy,
         stats: StatsRecorder,
+        limits: Limits,
+        origins: OriginPolicy,
     ):
         self._http = http
         self._scheme = scheme
@@ -86,46 +97,53 @@ class Pipeline:
         self._concurrency = concurrency
         self._policy = policy
         self._stats = stats
+        self._limits = limits
+        self._origins = origins
+        self._wire = Wire(http=http, scheme=scheme, stats=stats, limits=limits)
 
     async def send(self, call: Call, *, policy: RetryPolicy | None = None) -> Any:
         """Send ``call`` until it succeeds or the policy gives up; return the decoded body.
 
+        The whole operation (token wait, rate-limit waits, attempts, backoff) ends by
+        ``RetryPolicy.deadline``, the running attempt included.
+
         Raises:
-            SeaTableError: the typed error of the last attempt; nothing else (an unexpected
-                library error is wrapped, with the original as ``__cause__``).
+            UntrustedOriginError: the call's URL is not this client's server nor trusted
+                (nothing is sent).
+            RequestTimeoutError: a time bound ran out (``scope`` says which).
+            SeaTableError: the typed error of the last attempt.
         """
+        self._origins.check(call.url, what=f"the URL of {call.method} {call.template}")
         state = Attempts(call, policy or self._policy, anyio.current_time())
+        # A download is bounded by the download rule once its header is in (see `Limits`).
+        until = math.inf if call.response == "stream" else state.give_up_at
+        with anyio.CancelScope(deadline=until):
+            return await self._run(call, state)
+        raise timeout_error(call, "operation", state.policy.deadline, on_wire=state.on_wire)
+
+    async def _run(self, call: Call, state: Attempts) -> Any:
+        # Most calls succeed at once: the first attempt runs before tenacity's loop is
+        # built (that costs more than a fast request). The deadline counts from above.
         try:
-            # Most calls succeed at once: the first attempt runs before tenacity's loop is
-            # built (that costs more than a fast request). The deadline counts from above.
-            try:
-                return await self._attempt(call, state, 1)
-            except Exception as exc:
-                if not state.should_retry(exc):
-                    raise
-                first: Exception | None = exc
-            retrying = tenacity.AsyncRetrying(
-                sleep=anyio.sleep,
-                retry=tenacity.retry_if_exception(state.should_retry),
-                wait=state.wait,
-                stop=state.stop,
-                reraise=True,
-                before_sleep=self._before_sleep(state),
-            )
-            async for attempt in retrying:
-                with attempt:
-                    if first is not None:
-                        failure, first = first, None
-                        raise failure  # tenacity takes it as attempt 1: wait, stop, log
-                    return await self._attempt(call, state, attempt.retry_state.attempt_number)
-        except SeaTableError:
-            raise
+            return await self._attempt(call, state, 1)
         except Exception as exc:
-            raise SeaTableError(
-                f"unexpected failure: {type(exc).__name__}",
-                method=call.method,
-                path=call.template,
-            ) from exc
+            if not state.should_retry(exc):
+                raise
+            first: Exception | None = exc
+        retrying = tenacity.AsyncRetrying(
+            sleep=anyio.sleep,
+            retry=tenacity.retry_if_exception(state.should_retry),
+            wait=state.wait,
+            stop=state.stop,
+            reraise=True,
+            before_sleep=self._before_sleep(state),
+        )
+        async for attempt in retrying:
+            with attempt:
+                if first is not None:
+                    failure, first = first, None
+                    raise failure  # tenacity takes it as attempt 1: wait, stop, log
+                return await self._attempt(call, state, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _before_sleep(self, state: Attempts) -> Callable[[tenacity.RetryCallState], None]:
@@ -153,48 +171,55 @@ class Pipeline:
 
     async def _exchange(
         self, call: Call, state: Attempts, lease: Lease | None, number: int
-    ) -> tuple[httpx.Response, Lease | None, bool]:
+    ) -> tuple[Reply, Lease | None, bool]:
         """Wait for the rate budget and a connection slot, then send; return the answer, the
         credential lease that was actually sent, and whether the server refused ``Bearer``
         (the call is then replayed with ``Token``)."""
         key = call.rate_key
         if key is not None:
             await self._limiter.acquire(key, give_up_at=state.give_up_at)
-        response: httpx.Response | None = None
+        response: Reply | None = None
         sent = False
         started = time.perf_counter()
         # Token requests skip the queue of data requests: hundreds of operations may be
         # waiting for a slot while the token they need is being renewed.
         slot = _NO_SLOT if call.token_request else self._concurrency
+        phase = self._limits.timeout
         try:
             async with slot:
                 lease = self._fresh_lease(call, state, lease)
-                sent = True
-                response, scheme_refused = await self._send_with_scheme(call, lease)
-        except _NOT_SENT as exc:
-            sent = False
+                request = self._wire.build(call, lease)
+                limit = self._limits.attempt_limit(body_size(request))
+                ends_at = anyio.current_time() + limit
+                # The attempt's own bound, or the operation's when that comes first.
+                scope_name = "attempt" if ends_at < state.give_up_at else "operation"
+                bound = limit if scope_name == "attempt" else state.policy.deadline
+                sent = state.on_wire = True
+                attempt = anyio.CancelScope(deadline=min(ends_at, state.give_up_at))
+                response, scheme_refused = await self._send_with_scheme(
+                    call, lease, request, attempt
+                )
+                state.on_wire = False
+                if response is None:
+                    self._log(call, number, started, f"{scope_name} timeout")
+                    error = timeout_error(call, scope_name, bound, on_wire=True)
+                    if call.idempotent and scope_name == "attempt":
+                        state.mark(error, "transport")
+                    raise error
+        except NOT_SENT as exc:
+            sent = state.on_wire = False
             self._log(call, number, started, type(exc).__name__)
-            error = TransportError(
-                f"request not sent: {_describe(exc)}",
-                method=call.method,
-                path=call.template,
-                sent=False,
-            )
-            if not _is_certificate_error(exc):
-                state.mark(error, "not_sent")
-            raise error from exc
-        except _MAYBE_SENT as exc:
+            failure = not_sent_error(exc, call, phase)
+            if not is_certificate_error(exc):
+                state.mark(failure, "not_sent")
+            raise failure from exc
+        except MAYBE_SENT as exc:
+            state.on_wire = False
             self._log(call, number, started, type(exc).__name__)
-            reason = f"{_describe(exc)} after the request was sent"
-            if call.idempotent:
-                error = TransportError(reason, method=call.method, path=call.template)
-                state.mark(error, "transport")
-                raise error from exc
-            raise MaybeAppliedError(
-                f"{reason}; the write may have been applied and was not replayed",
-                method=call.method,
-                path=call.template,
-            ) from exc
+            failure = sent_error(exc, call, phase)
+            if not isinstance(failure, MaybeAppliedError):
+                state.mark(failure, "transport")
+            raise failure from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             sent = False
             raise ConfigurationError(
@@ -204,7 +229,7 @@ class Pipeline:
             ) from exc
         except httpx.HTTPError as exc:
             raise TransportError(
-                f"HTTP failure: {_describe(exc)}", method=call.method, path=call.template
+                f"HTTP failure: {describe(exc)}", method=call.method, path=call.template
             ) from exc
         finally:
             if key is not None:
@@ -231,18 +256,23 @@ class Pipeline:
         return lease  # still valid for a moment: the server decides
 
     async def _send_with_scheme(
-        self, call: Call, lease: Lease | None
-    ) -> tuple[httpx.Response, bool]:
+        self, call: Call, lease: Lease | None, request: httpx.Request, attempt: anyio.CancelScope
+    ) -> tuple[Reply | None, bool]:
+        """Send; None when the attempt's scope ran out."""
         scheme = self._scheme
         if lease is None or scheme.confirmed:
-            return await self._request(call, lease, scheme.scheme), False
+            return await self._wire.send(call, request, attempt), False
         # Unconfirmed scheme: one authenticated request at a time, so at most one is refused
         # for its scheme; the lock covers only the exchange, never the rate-limit wait.
         async with scheme.probe_lock:
             # Confirmed while this request waited? Then ``scheme.scheme`` is the confirmed one
             # and the state methods below change nothing.
             used = scheme.scheme
-            response = await self._request(call, lease, used)
+            if request.headers["Authorization"].split(" ", 1)[0] != used:
+                request = self._wire.build(call, lease)
+            response = await self._wire.send(call, request, attempt)
+            if response is None:
+                return None, False
             if looks_like_scheme_rejection(
                 response.status_code, response.content, scheme_probe=call.scheme_probe
             ):
@@ -256,30 +286,6 @@ class Pipeline:
                 scheme.confirm(used)
             return response, False
 
-    async def _request(self, call: Call, lease: Lease | None, scheme: Scheme) -> httpx.Response:
-        headers = dict(call.headers) if call.headers else {}
-        if lease is not None:
-            headers["Authorization"] = f"{scheme} {lease.secret.get_secret()}"
-        self._stats.requests += 1
-        count_request()
-        if call.token_request:
-            self._stats.token_requests += 1
-        response = await self._http.request(
-            call.method,
-            call.url,
-            params=call.params,
-            json=call.json,
-            data=call.form,
-            files=call.files,
-            content=call.content,
-            headers=headers,
-        )
-        # httpx binds a response and its stream to each other (a reference cycle), so a read
-        # body would wait for the cyclic garbage collector; with 4 MB SQL pages that is
-        # hundreds of MB. The body is read and the stream closed: drop the cycle now.
-        response.stream = httpx.ByteStream(b"")
-        return response
-
     def _log(self, call: Call, number: int, started: float, outcome: object) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -292,7 +298,7 @@ class Pipeline:
             )
 
     async def _finish(
-        self, call: Call, state: Attempts, lease: Lease | None, response: httpx.Response
+        self, call: Call, state: Attempts, lease: Lease | None, response: Reply
     ) -> Any:
         status = response.status_code
         if 200 <= status < 300:
@@ -323,6 +329,11 @@ class Pipeline:
             server_wait = parse_retry_after(
                 response.headers, now=self._limiter.now(), cap=state.policy.max_server_wait
             )
+        # A server may echo what it was sent: keep the credentials of this call out of the
+        # message built from its answer.
+        secrets = (*call.redact, lease.secret.get_secret()) if lease is not None else call.redact
+        if secrets and body:
+            body = redact(body.decode("utf-8", "replace"), secrets).encode()
         error = error_from_response(
             status,
             body,
@@ -350,7 +361,7 @@ class Pipeline:
                 state.mark(error, "5xx")
         raise error
 
-    def _decode(self, call: Call, response: httpx.Response) -> Any:
+    def _decode(self, call: Call, response: Reply) -> Any:
         kind = call.response
         if kind in ("json", "dated_json"):
             data = decode_json(
@@ -367,25 +378,9 @@ class Pipeline:
             return response.text
         if kind == "bytes":
             return response.content
+        if kind == "stream":
+            return response.streamed
         return None
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    """The failure's kind and its own words (httpx's messages carry no URL or header)."""
-    text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _is_certificate_error(exc: BaseException) -> bool:
-    """A TLS verification failure is a configuration problem: retrying cannot help."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _http_date(raw: str | None) -> float | None:

@@ -38,6 +38,13 @@ def decode_json(body: bytes, *, content_type: str, method: str, path: str, statu
         )
     try:
         return jsonlib.loads(body)
+    except RecursionError:
+        raise ResponseFormatError(
+            f"the JSON answer is nested deeper than a parser accepts (HTTP {status})",
+            method=method,
+            path=path,
+            status=status,
+        ) from None
     except (ValueError, UnicodeDecodeError):
         kind = _describe(content_type, body)
         raise ResponseFormatError(
@@ -60,7 +67,7 @@ def _describe(content_type: str, body: bytes) -> str:
 def _parse(body: bytes) -> Any:
     try:
         return jsonlib.loads(body) if body.strip() else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

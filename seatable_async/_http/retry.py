@@ -27,7 +27,10 @@ class RetryPolicy:
     Attributes:
         max_attempts: attempts per operation, the first one included (a token re-mint replay
             and the Bearer→Token switch do not count).
-        deadline: seconds after the first attempt after which no new attempt starts.
+        deadline: seconds the whole operation may take, counted from its first attempt: no
+            attempt starts after it, and the attempt running when it passes is ended
+            (`RequestTimeoutError` with ``scope="operation"``). A streamed download is bounded
+            by it until its header arrives, then by the download rule.
         backoff_base: first delay for 5xx and transport failures; doubles per attempt, jittered.
         backoff_max: cap of that delay.
         rate_limit_wait: first delay after a 429 that names no reset time.

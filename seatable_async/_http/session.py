@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from seatable_async._http.body import ACCEPT_ENCODING
 from seatable_async._version import __version__
 
 __all__ = ["new_http_client"]
@@ -38,6 +39,6 @@ def new_http_client(
         ),
         follow_redirects=False,
         verify=verify,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         trust_env=False,
     )

@@ -30,7 +30,7 @@ from seatable_async.bulk._options import ImportOptions, RowSource
 from seatable_async.bulk._reconcile import Reconciler
 from seatable_async.bulk._report import FailedBatch, ImportProgress, ImportReport, compact
 from seatable_async.bulk._rows import RowCheck
-from seatable_async.bulk._source import frame_rows, read_chunks
+from seatable_async.bulk._source import Taken, frame_rows, read_chunks
 from seatable_async.cells import EncodedRow
 from seatable_async.errors import (
     AuthenticationError,
@@ -111,6 +111,7 @@ class ImportJob:
         self._in_flight: dict[int, _Batch] = {}
         self._stop: BaseException | None = None
         self._source_error: BaseException | None = None
+        self._taken = Taken()
         self._unexpected: BaseException | None = None
         self._complete = False
         self._started: float | None = None
@@ -216,7 +217,9 @@ class ImportJob:
         async with send:
             batch = _Batch(-1, [], [])
             try:
-                chunks = read_chunks(self._source, self.options.batch_size, self._stopped)
+                chunks = read_chunks(
+                    self._source, self.options.batch_size, self._stopped, self._taken
+                )
                 async with contextlib.aclosing(chunks):
                     async for chunk in chunks:
                         batch = await self._feed(chunk, batch, send)
@@ -355,6 +358,10 @@ class ImportJob:
                     error = MaybeAppliedError("the import was cancelled while this batch was sent")
                     ledger.maybe_applied(batch.number, batch.indices, error)
             self._in_flight.clear()
+            # Rows taken from the source that never reached a batch (a cancellation while
+            # they were being read or batched): in the report, as not sent.
+            while ledger.rows_read < self._taken.count:
+                ledger.allocate()
             reason = (
                 "the import was cancelled"
                 if cancelled
