@@ -13,10 +13,20 @@ from urllib.parse import quote
 
 import attrs
 
-from seatable_async._auth.tokens import TokenGrant, lifetime_from_jwt, permission_claim
+from seatable_async._auth.tokens import (
+    TokenGrant,
+    already_expired,
+    lifetime_from_jwt,
+    permission_claim,
+)
 from seatable_async._http.call import Call, DatedReply, StaticCredential
 from seatable_async._secret import Secret
-from seatable_async.errors import AuthenticationError, PermissionDeniedError, ResponseFormatError
+from seatable_async.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    ResponseFormatError,
+    TokenExpiredError,
+)
 
 __all__ = [
     "AccountBaseSource",
@@ -69,6 +79,15 @@ def parse_token_grant(
 
     workspace = data.get("workspace_id")
     gateway = data.get("use_api_gateway")
+    if already_expired(raw, now=time.time() if now is None else now, server_date=server_date):
+        raise TokenExpiredError(
+            "the server issued a Base-Token that had already expired (its exp is not after the "
+            "answer's Date): the server's clock is wrong or the answer is stale; nothing was "
+            "sent with it",
+            status=200,
+            method=method,
+            path=path,
+        )
     lifetime, expires_unix = lifetime_from_jwt(raw, now=now, server_date=server_date)
     return TokenGrant(
         secret=Secret(raw, kind="Base-Token"),

@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_BASE_TOKEN_LIFETIME",
     "BaseToken",
     "TokenGrant",
+    "already_expired",
     "lifetime_from_jwt",
 ]
 
@@ -77,6 +78,22 @@ def lifetime_from_jwt(
         if 0 < lifetime <= 10 * DEFAULT_BASE_TOKEN_LIFETIME:
             return lifetime, now + lifetime
     return DEFAULT_BASE_TOKEN_LIFETIME, now + DEFAULT_BASE_TOKEN_LIFETIME
+
+
+def already_expired(token: str, *, now: float, server_date: float | None = None) -> bool:
+    """True if the JWT's ``exp`` has passed when the server answered.
+
+    Judged by the answer's ``Date`` (the server's own clock) when there is one; without it only
+    for a token without ``iat``, whose lifetime rests on the local clock anyway (a local clock
+    that runs ahead must not make every token with ``iat`` look expired).
+    """
+    claims = _claims(token)
+    exp, iat = _number(claims.get("exp")), _number(claims.get("iat"))
+    if exp is None:
+        return False
+    if server_date is not None:
+        return exp <= server_date
+    return iat is None and exp <= now
 
 
 def permission_claim(token: str) -> str | None:

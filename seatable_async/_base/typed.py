@@ -16,6 +16,7 @@ import attrs
 from seatable_async._base.context import BaseContext
 from seatable_async._base.links import Links
 from seatable_async.cells import CellOptions, EncodedRow, RowDecoder, RowEncoder, cell_options
+from seatable_async.cells._raw import check_raw_rows
 from seatable_async.errors import (
     CellValueError,
     ConfigurationError,
@@ -107,6 +108,7 @@ class CellsMixin:
         options = cell_options(encode, "encode")
         if options is None:
             raw = [dict(r) for r in rows if not isinstance(r, EncodedRow)]
+            check_raw_rows([(i, r) for i, r in enumerate(rows) if not isinstance(r, EncodedRow)])
             if len(raw) == len(rows):  # nothing encoded yet: send the rows as given
                 return WritePlan(raw)
         if options is None:  # raw rows stay raw next to already encoded ones

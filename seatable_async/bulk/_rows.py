@@ -12,6 +12,7 @@ from typing import Any
 
 from seatable_async.bulk._keys import DuplicateKeys, KeyColumn
 from seatable_async.cells import EncodedRow, RowEncoder
+from seatable_async.cells._raw import check_raw_rows
 from seatable_async.errors import CellValueError, ConfigurationError
 
 __all__ = ["RowCheck"]
@@ -41,6 +42,10 @@ class RowCheck:
         prepared: Prepared
         if self._encoder is None:
             cells = prepared = dict(row)
+            try:
+                check_raw_rows([(index, cells)])
+            except CellValueError as exc:
+                return exc
         else:
             try:
                 cells, links, row_id = self._encoder.split(row, index=index)

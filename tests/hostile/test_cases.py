@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.virtual_time import virtual_backend
-
 from .cases import CASES, Case
 from .harness import leaked, run_case
 
 pytestmark = [
     pytest.mark.anyio,
+    pytest.mark.virtual_time,
     # Reading stops early on purpose (a cap, a broken body); httpx nests async generators
     # without closing the inner ones, and trio's finalizer warns when they are collected.
     # The connection itself is closed (response.aclose()); the warning is httpx's, not a leak.
     pytest.mark.filterwarnings("ignore:Async generator 'http:ResourceWarning"),
 ]
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> object:
-    return virtual_backend(request.param)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seatable_async as sa
-from tests.virtual_time import virtual_backend
 
 from . import server as h
 from .cases import BASE_TOKEN, Case, MiB, token_answer
@@ -20,13 +19,9 @@ from .harness import leaked, run_case
 
 pytestmark = [
     pytest.mark.anyio,
+    pytest.mark.virtual_time,
     pytest.mark.filterwarnings("ignore:Async generator 'http:ResourceWarning"),
 ]
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> object:
-    return virtual_backend(request.param)
 
 
 STATUSES = st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 408, 429, 500, 502, 503])
