@@ -28,7 +28,19 @@ ROOT = pathlib.Path(seatable_async.__file__).parent
 PACKAGE = "seatable_async"
 
 LAYERS: list[tuple[int, tuple[str, ...]]] = [
-    (0, ("_version", "errors", "_partial_write", "_secret", "_validate", "_loops", "models", "cells")),
+    (
+        0,
+        (
+            "_version",
+            "errors",
+            "_partial_write",
+            "_secret",
+            "_validate",
+            "_loops",
+            "models",
+            "cells",
+        ),
+    ),
     (1, ("_http",)),
     (2, ("_auth",)),
     (3, ("_session", "_batches")),
