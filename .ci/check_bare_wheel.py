@@ -3,7 +3,8 @@ extra names the exact ``pip install`` line (and prints no traceback), while the 
 
 Checks: the package imports and a Client opens and closes; ``seatable-async`` (no arguments,
 ``--help``, ``demo``) exits non-zero naming ``pip install "seatable-async[cli]"``; the
-emulator's ``serve()`` fails naming ``pip install "seatable-async[emulator]"``.
+emulator's ``serve()`` fails naming ``pip install "seatable-async[emulator]"``, and so does
+``python -m seatable_async.emulator`` (exit non-zero).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def main() -> int:
     print(f"Emulator().serve(): {output.strip()}")
     if EMULATOR_LINE not in output or "Traceback" in output:
         failures.append(f"Emulator().serve() does not name {EMULATOR_LINE!r} cleanly")
+
+    module = run([sys.executable, "-m", "seatable_async.emulator", "--port", "0"])
+    output = module.stdout + module.stderr
+    print(f"python -m seatable_async.emulator: exit {module.returncode}: {output.strip()}")
+    if module.returncode == 0 or EMULATOR_LINE not in output or "Traceback" in output:
+        failures.append(f"python -m seatable_async.emulator does not name {EMULATOR_LINE!r}")
 
     for failure in failures:
         print("bare wheel:", failure)

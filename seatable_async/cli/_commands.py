@@ -18,7 +18,7 @@ from seatable_async.cli._render import (
     token_table,
 )
 
-__all__ = ["app", "main"]
+__all__ = ["app"]
 
 
 from seatable_async.cli import _demo, _export, _import  # noqa: F401  (they register commands)
@@ -106,20 +106,13 @@ def emulator(
 ) -> None:
     """Serve the SeaTable emulator over HTTP with a seeded demo account (prints credentials)."""
     limit = parse_rate_now(rate_limit)
-    try:
-        from seatable_async.emulator import serve_forever
-    except ImportError as exc:
-        fail_now(
-            f"the emulator needs extra packages ({exc.name}): pip install 'seatable-async[cli]'"
-        )
+    from seatable_async.emulator import MissingExtraError, serve_forever
+
     try:
         serve_forever(host, port, version, latency=latency, rate_limit=limit, token_ttl=token_ttl)
+    except MissingExtraError as exc:
+        fail_now(str(exc))
     except ValueError as exc:
         fail_now(f"{exc} — see --help")
     except OSError as exc:
         fail_now(f"cannot listen on {host}:{port} ({exc.strerror or exc}) — try another --port")
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

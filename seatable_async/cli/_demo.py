@@ -78,11 +78,9 @@ async def _demo(
     token_ttl: float,
     console: Console,
 ) -> None:
-    try:
-        from seatable_async.emulator import Emulator, Faults
-        from seatable_async.emulator.demo import seed_demo
-    except ImportError as exc:
-        fail(f"the emulator needs extra packages ({exc.name}): pip install 'seatable-async[cli]'")
+    from seatable_async.emulator import Emulator, Faults
+    from seatable_async.emulator.demo import seed_demo
+
     try:
         emu = Emulator(
             version=version,

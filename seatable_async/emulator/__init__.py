@@ -97,6 +97,7 @@ from __future__ import annotations
 from ._emulator import Emulator
 from ._faults import Faults
 from ._limits import Limits
+from ._missing import MissingExtraError
 from ._serve_app import serve_app, serve_app_in_thread
 from ._server import serve_forever
 from ._state import Base, User
@@ -108,6 +109,7 @@ __all__ = [
     "EmulatorStats",
     "Faults",
     "Limits",
+    "MissingExtraError",
     "User",
     "serve_app",
     "serve_app_in_thread",

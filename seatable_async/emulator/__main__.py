@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ._emulator import VERSIONS
+from ._missing import MissingExtraError
 from ._server import serve_forever
 
 
@@ -31,7 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.rate_limit:
         n, _, seconds = args.rate_limit.partition("/")
         kwargs["rate_limit"] = (int(n), float(seconds or 60))
-    serve_forever(host=args.host, port=args.port, version=args.version, **kwargs)
+    try:
+        serve_forever(host=args.host, port=args.port, version=args.version, **kwargs)
+    except MissingExtraError as error:
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
 
 
 if __name__ == "__main__":

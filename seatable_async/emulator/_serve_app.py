@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from ._missing import require_server_extra
 from ._server import bind_socket
 
 __all__ = ["serve_app", "serve_app_in_thread"]
@@ -20,10 +21,12 @@ def serve_app_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Ite
 
     Raises:
         RuntimeError: the app did not start (its lifespan failed).
+        MissingExtraError: the emulator extra (uvicorn) is not installed.
     """
     import asyncio
     import threading
 
+    require_server_extra()
     import uvicorn
 
     sock = bind_socket(host, port)

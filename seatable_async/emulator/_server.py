@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._app import ConnectionDropped
+from ._missing import require_server_extra
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
@@ -112,6 +113,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def make_server(emu: Emulator, log_level: str = "warning") -> Any:
+    """A uvicorn server for ``emu.app``; `MissingExtraError` without the emulator extra."""
+    require_server_extra()
     import uvicorn
 
     _install_filter()
@@ -132,6 +135,7 @@ def serve_in_thread(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> It
     """Run uvicorn with its own asyncio loop in a daemon thread; yields the base URL."""
     import asyncio
 
+    require_server_extra()
     sock = bind_socket(host, port)
     real_port = sock.getsockname()[1]
     server = make_server(emu)
@@ -175,6 +179,7 @@ def serve_forever(
     from ._emulator import Emulator
     from .demo import seed_demo
 
+    require_server_extra()
     emulator_kwargs.setdefault("control", True)
     emu = Emulator(version=version, **emulator_kwargs)
     demo = seed_demo(emu)
