@@ -227,6 +227,10 @@ class ExportJob:
             self.total = await self._count()
         count, size = self.total, self._size
         if count == 0:
+            if self._columns is not None:
+                # No page will be asked for: let the server check the names (an unknown
+                # column is a BadRequestError, also for an empty table).
+                await self._query(f"{self._select()} LIMIT 1")
             return
         pages = math.ceil(count / size)
         stride = math.ceil(count / pages)

@@ -25,6 +25,7 @@ from seatable_async.cells import DEFAULT_SYSTEM_FIELDS
 from seatable_async.cells._deps import require
 from seatable_async.cli._app import AllowInsecureHttp, ApiToken, Server, app, resolve_api_token
 from seatable_async.cli._errors import fail, fail_now, run_with_hints, see_help
+from seatable_async.cli._render import PlainProgress
 from seatable_async.errors import BadRequestError, ConfigurationError
 
 __all__ = ["export_command"]
@@ -38,6 +39,7 @@ class ExportBar:
     known up front, as for views and queries)."""
 
     def __init__(self, console: Console, label: str):
+        self.plain = None if console.is_terminal else PlainProgress(console, label)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -47,12 +49,16 @@ class ExportBar:
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            disable=self.plain is not None,
         )
         self.task = self.progress.add_task(label, total=None, count="", rate="0", requests=0)
         self.last: ExportProgress | None = None
 
     def __call__(self, event: ExportProgress) -> None:
         self.last = event
+        if self.plain is not None:
+            self.plain.update(event.rows, event.total)
+            return
         rate = event.rows / event.elapsed if event.elapsed > 0 else 0.0
         count = f"{event.rows:,}" + (f" / {event.total:,}" if event.total is not None else "")
         self.progress.update(

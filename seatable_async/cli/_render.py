@@ -23,6 +23,7 @@ from seatable_async import Base, BaseTokenInfo, BulkImportError, ClientStats
 from seatable_async.bulk import ImportJob, ImportOptions, ImportProgress, ImportReport, RowSource
 
 __all__ = [
+    "PlainProgress",
     "ProgressBar",
     "client_summary",
     "duration",
@@ -33,10 +34,40 @@ __all__ = [
 ]
 
 
+class PlainProgress:
+    """Progress as plain lines, for output that is not a terminal (a log, a pipe, CI).
+
+    A redrawn bar there would be a stream of control codes, or nothing until the end: instead
+    one line each time another tenth is done (or, without a total, every ``every`` rows).
+    """
+
+    def __init__(self, console: Console, label: str, every: int = 50_000):
+        self.console = console
+        self.label = label
+        self.every = every
+        self._step = 0
+
+    def update(self, done: int, total: int | None) -> None:
+        if total:
+            step = min(10, done * 10 // total)
+            if step > self._step:
+                self._step = step
+                self._say(f"{done:,} / {total:,} rows ({step * 10}%)")
+        elif done >= (self._step + 1) * self.every:
+            self._step = done // self.every
+            self._say(f"{done:,} rows")
+
+    def _say(self, text: str) -> None:
+        self.console.print(f"{self.label}: {text}", highlight=False, markup=False)
+
+
 class ProgressBar:
-    """Renders `ImportProgress` events as a rich progress bar."""
+    """Renders `ImportProgress` events as a rich progress bar (plain lines when the console is
+    not a terminal, see `PlainProgress`)."""
 
     def __init__(self, console: Console, total: int | None, label: str):
+        self.total = total
+        self.plain = None if console.is_terminal else PlainProgress(console, label)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -48,6 +79,7 @@ class ProgressBar:
             TimeRemainingColumn(),
             console=console,
             transient=False,
+            disable=self.plain is not None,
         )
         self.task = self.progress.add_task(label, total=total, rate="0", issues="")
 
@@ -56,6 +88,9 @@ class ProgressBar:
         issues = ""
         if event.rows_failed or event.rows_maybe_applied:
             issues = f"[red]{event.rows_failed} failed, {event.rows_maybe_applied} maybe[/]"
+        if self.plain is not None:
+            self.plain.update(settled, self.total)
+            return
         self.progress.update(
             self.task, completed=settled, rate=f"{event.rows_per_second:,.0f}", issues=issues
         )
