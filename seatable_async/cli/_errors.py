@@ -17,6 +17,7 @@ stderr that says what to do, and an exit code that means the same for every comm
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
@@ -199,5 +200,7 @@ def see_help(command: str) -> str:
 
 def fail_now(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Stop a command before anything runs: print ``message`` and exit with ``code``."""
+    if debug_enabled() and sys.exc_info()[0] is not None:
+        traceback.print_exc()  # the error being handled, for a bug report
     say(message)
     raise typer.Exit(code)
