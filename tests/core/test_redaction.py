@@ -37,7 +37,7 @@ def test_secret_rejects_empty_and_whitespace(value: str) -> None:
         Secret(value, kind="API-Token")
 
 
-@pytest.mark.parametrize("value", ["tök€n", "tab\there", "bell\x07"])
+@pytest.mark.parametrize("value", ["tök€n", "bell\x07", "del\x7f"])
 def test_a_token_a_header_cannot_carry_is_refused(value: str) -> None:
     """Tokens go in the Authorization header, which carries printable ASCII only."""
     with pytest.raises(sa.ConfigurationError, match="HTTP header cannot carry"):
