@@ -138,6 +138,18 @@ async def _mint(
     )
 
 
+def _refused(exc: AuthenticationError | PermissionDeniedError, message: str) -> AuthenticationError:
+    """The credential refusal ``exc`` as an `AuthenticationError` (same status and context)."""
+    return AuthenticationError(
+        message,
+        status=exc.status,
+        method=exc.method,
+        path=exc.path,
+        error_msg=exc.error_msg,
+        error_type=exc.error_type,
+    )
+
+
 @attrs.frozen
 class ApiTokenSource:
     """Base-Tokens from an API-Token (``/api/v2.1/dtable/app-access-token/``)."""
@@ -167,13 +179,18 @@ class ApiTokenSource:
                 scheme_probe=True,
                 clock=self.clock,
             )
+        except TokenExpiredError:
+            raise  # a Base-Token that arrived expired: the API-Token was accepted
         except (AuthenticationError, PermissionDeniedError) as exc:
-            # SeaTable only says "Permission denied."; the usual cause is a token of the wrong
-            # kind, so say which kind this call expects.
-            raise exc.with_message(
+            # The token endpoint answers an unknown, revoked or wrong-kind API-Token with 403
+            # "Permission denied." (reference §4.1; 6.0.10 test_auth_errors.py): the credential
+            # itself was refused, which is an AuthenticationError whatever the status. A valid
+            # read-only API-Token is not refused here (its Base-Token says permission "r").
+            raise _refused(
+                exc,
                 f"{exc.message} — SeaTable refused this API-Token. client.base() expects the "
                 "API-Token of one base (Base → Advanced → API Token); an Account-Token belongs "
-                "in client.account(), an external link in client.external_base()"
+                "in client.account(), an external link in client.external_base()",
             ) from None
 
 
@@ -203,9 +220,20 @@ class AccountBaseSource:
             f"{quote(self.base_name, safe='')}/access-token/"
         )
         credential = StaticCredential("account", self.account_token)
-        return await _mint(
-            self.send, self.server_url + path, template, credential=credential, clock=self.clock
-        )
+        try:
+            return await _mint(
+                self.send, self.server_url + path, template, credential=credential, clock=self.clock
+            )
+        except TokenExpiredError:
+            raise  # a Base-Token that arrived expired: the Account-Token was accepted
+        except AuthenticationError as exc:
+            # 401 "Invalid token" (reference §4.2): the Account-Token itself was refused. A 403
+            # stays a PermissionDeniedError: a valid Account-Token without access to the base.
+            raise _refused(
+                exc,
+                f"{exc.message} — SeaTable refused this Account-Token (the token of "
+                "client.login() or client.account(), not a base's API-Token)",
+            ) from None
 
 
 @attrs.frozen

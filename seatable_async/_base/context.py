@@ -16,10 +16,11 @@ from seatable_async._auth.sources import ApiTokenSource
 from seatable_async._auth.tokens import BaseToken
 from seatable_async._base.routing import Endpoint, Route, resolve_route
 from seatable_async._base.schema import SchemaCache
+from seatable_async._base.subjects import name_subject, subject_of
 from seatable_async._client_session import Session
 from seatable_async._http.call import Call, StaticCredential
 from seatable_async._secret import Secret
-from seatable_async.errors import ConfigurationError, PermissionDeniedError
+from seatable_async.errors import APIError, ConfigurationError, PermissionDeniedError
 
 __all__ = ["BaseContext"]
 
@@ -130,19 +131,26 @@ class BaseContext:
 
         Raises:
             UnsupportedOperationError: the server has no such endpoint (before sending).
+            NotFoundError, BadRequestError: their message names the table, view and row the
+                call concerns (SeaTable's own says only ``table not found``).
         """
         if route.version == () and _needs_version(endpoint):
             route = attrs.evolve(route, version=await self.session.server_version())
         url, template = endpoint.locate(route, args)
         if endpoint.idempotent is not None:
             kwargs.setdefault("idempotent", endpoint.idempotent)
-        if not endpoint.changes_schema:
-            return await self.send_url(endpoint.method, url, template, route, **kwargs)
         try:
             return await self.send_url(endpoint.method, url, template, route, **kwargs)
+        except APIError as exc:
+            subject = subject_of(kwargs.get("params"), kwargs.get("json"), args)
+            named = name_subject(exc, subject)
+            if named is exc:
+                raise
+            raise named from exc
         finally:
-            # Also after a failure: the change may have landed.
-            self.schema.invalidate()
+            if endpoint.changes_schema:
+                # Also after a failure: the change may have landed.
+                self.schema.invalidate()
 
     async def send_url(
         self, method: str, url: str, template: str, route: Route, **kwargs: Any

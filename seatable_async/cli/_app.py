@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from seatable_async import Base
-from seatable_async.cli._errors import TOKEN_ENV, CommandError, fail, fail_now
+from seatable_async.cli._errors import TOKEN_ENV, CommandError, fail, fail_now, see_help
+from seatable_async.cli._group import PROG_NAME, OneLineGroup
 
 __all__ = [
     "AllowInsecureHttp",
@@ -22,7 +23,8 @@ __all__ = [
 ]
 
 app = typer.Typer(
-    name="seatable-async",
+    name=PROG_NAME,
+    cls=OneLineGroup,
     help=(
         "Async SeaTable client: bulk-import CSV / JSON Lines files, check a server and its "
         "tokens, or run the built-in SeaTable emulator and a demo import."
@@ -53,22 +55,22 @@ def resolve_api_token(api_token: str | None) -> str:
     return token.strip()
 
 
-def parse_rate(text: str | None) -> tuple[int, float] | None:
+def parse_rate(text: str | None, command: str) -> tuple[int, float] | None:
     if not text:
         return None
     count, _, seconds = text.partition("/")
     try:
         limit, window = int(count), float(seconds or 60)
     except ValueError:
-        fail(f"--rate-limit {text!r} is not N/SECONDS, e.g. 500/60")
+        fail(f"--rate-limit {text!r} is not N/SECONDS, e.g. 500/60 — {see_help(command)}")
     if limit < 1 or window <= 0:
-        fail("--rate-limit needs N >= 1 and SECONDS > 0")
+        fail(f"--rate-limit needs N >= 1 and SECONDS > 0 — {see_help(command)}")
     return limit, window
 
 
-def parse_rate_now(text: str | None) -> tuple[int, float] | None:
+def parse_rate_now(text: str | None, command: str) -> tuple[int, float] | None:
     try:
-        return parse_rate(text)
+        return parse_rate(text, command)
     except CommandError as exc:
         fail_now(exc.message)
 

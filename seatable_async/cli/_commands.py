@@ -13,6 +13,7 @@ from seatable_async.cli._errors import (
     fail,
     fail_now,
     run_with_hints,
+    see_help,
 )
 from seatable_async.cli._render import (
     token_table,
@@ -105,7 +106,7 @@ def emulator(
     * 86400.0,
 ) -> None:
     """Serve the SeaTable emulator over HTTP with a seeded demo account (prints credentials)."""
-    limit = parse_rate_now(rate_limit)
+    limit = parse_rate_now(rate_limit, "emulator")
     from seatable_async.emulator import MissingExtraError, serve_forever
 
     try:
@@ -113,6 +114,6 @@ def emulator(
     except MissingExtraError as exc:
         fail_now(str(exc))
     except ValueError as exc:
-        fail_now(f"{exc} — see --help")
+        fail_now(f"{exc} — {see_help('emulator')}")
     except OSError as exc:
         fail_now(f"cannot listen on {host}:{port} ({exc.strerror or exc}) — try another --port")

@@ -16,6 +16,7 @@ from seatable_async.cli._errors import (
     EXIT_FAILED,
     fail,
     run_with_hints,
+    see_help,
 )
 from seatable_async.cli._render import (
     client_summary,
@@ -61,7 +62,7 @@ def demo(
     with a progress bar, reads the count back with SQL and prints token requests, refreshes,
     header scheme, retries, 429s and throughput.
     """
-    limit = parse_rate_now(rate_limit)
+    limit = parse_rate_now(rate_limit, "demo")
     console = Console()
     run_with_hints(
         lambda: _demo(rows, version, limit, faults, concurrency, batch_size, token_ttl, console)
@@ -93,7 +94,7 @@ async def _demo(
             else None,
         )
     except ValueError as exc:
-        fail(f"{exc} — see --help")
+        fail(f"{exc} — {see_help('demo')}")
     account = seed_demo(emu)
     table = "Contacts"
     cities = ("Berlin", "Paris", "Lisbon", "Oslo", "Rome", "Vienna", "Prague", "Madrid")

@@ -24,11 +24,13 @@ from seatable_async import Base, Client, ExportProgress
 from seatable_async.cells import DEFAULT_SYSTEM_FIELDS
 from seatable_async.cells._deps import require
 from seatable_async.cli._app import AllowInsecureHttp, ApiToken, Server, app, resolve_api_token
-from seatable_async.cli._errors import fail, fail_now, run_with_hints
+from seatable_async.cli._errors import fail, fail_now, run_with_hints, see_help
+from seatable_async.errors import BadRequestError, ConfigurationError
 
 __all__ = ["export_command"]
 
 _KINDS = {"parquet": "parquet", "pq": "parquet", "csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}
+_ROUTES = ("auto", "sql", "keyset", "rows")
 
 
 class ExportBar:
@@ -118,9 +120,10 @@ def export_command(
     if kind is None:
         fail_now(f"cannot tell the format of {file}: pass --format parquet, csv or jsonl")
     if (table is None) == (sql is None):
-        fail_now("pass either --table (optionally with --view) or --sql")
-    if file.exists() and not overwrite:
-        fail_now(f"{file} exists — pass --overwrite to replace it")
+        fail_now(f"pass either --table (optionally with --view) or --sql — {see_help('export')}")
+    if route not in _ROUTES:
+        fail_now(f"--route {route!r} is not auto, sql, keyset or rows — pass one of them")
+    _check_output(file, overwrite)
     if kind == "parquet":
         try:
             require("pyarrow.parquet")
@@ -140,7 +143,8 @@ def export_command(
     rows, seconds, requests = run_with_hints(
         lambda: _export(
             server, token, table, file, kind, options, console, label, allow_insecure_http
-        )
+        ),
+        interrupted=f"{file} was not written (the partial file was removed); run again",
     )
     summary = Table(title="Export", show_header=False)
     summary.add_row("rows", f"{rows:,}")
@@ -149,6 +153,38 @@ def export_command(
     summary.add_row("duration", f"{seconds:.2f} s")
     summary.add_row("rows/s", f"{rows / seconds if seconds > 0 else 0:,.0f}")
     console.print(summary)
+
+
+def _check_output(file: Path, overwrite: bool) -> None:
+    """Refuse, before connecting, an output path that cannot be written."""
+    if file.is_dir():
+        fail_now(f"{file} is a directory — give a file name for the export")
+    if file.exists() and not overwrite:
+        fail_now(f"{file} exists — pass --overwrite to replace it")
+    parent = file.parent
+    if not parent.exists():
+        fail_now(
+            f"cannot write {file}: the folder {parent} does not exist — create it or choose "
+            "another path"
+        )
+    if not parent.is_dir():
+        fail_now(f"cannot write {file}: {parent} is not a folder — choose another path")
+
+
+async def _check_names(base: Base, table: str, view: str | None, columns: list[str] | None) -> None:
+    """Name the unknown table, view or column before the first page is asked for."""
+    metadata = await base.metadata()
+    found = next((t for t in metadata.tables if t.name == table), None)
+    if found is None:
+        fail(f"the base has no table {table!r} — check --table (names are case-sensitive)")
+    if view is not None and view not in {v.name for v in found.views}:
+        fail(f"table {table!r} has no view {view!r} — check --view (names are case-sensitive)")
+    missing = [c for c in columns or () if c not in {c.name for c in found.columns}]
+    if missing:
+        fail(
+            f"table {table!r} has no column(s) {', '.join(map(repr, missing))} — check --columns "
+            "(names are case-sensitive)"
+        )
 
 
 async def _export(
@@ -171,6 +207,8 @@ async def _export(
         max_concurrency=max(options["concurrency"], 4),
     ) as client:
         base = client.base(token)
+        if table is not None:
+            await _check_names(base, table, options["view"], options["columns"])
         try:
             with bar.progress:
                 if kind == "parquet":
@@ -178,6 +216,12 @@ async def _export(
                 else:
                     rows = await _text(base, table, partial, kind, options, bar)
             await anyio.Path(partial).replace(file)
+        except (BadRequestError, ConfigurationError) as exc:
+            if options["sql"] is None:
+                raise
+            if isinstance(exc, BadRequestError):
+                fail(f"the server refused the SQL ({exc.error_msg}) — fix --sql")
+            fail(f"--sql is not a query the export can run ({exc.message}) — fix --sql")
         finally:
             if await anyio.Path(partial).exists():
                 await anyio.Path(partial).unlink()
@@ -236,10 +280,7 @@ def _batches(
 
 async def _fields(base: Base, table: str, columns: list[str] | None) -> list[str]:
     names = [c.name for c in (await base.metadata()).table(table).columns]
-    if columns is not None:
-        missing = [c for c in columns if c not in names]
-        if missing:
-            fail(f"table {table!r} has no column(s) {', '.join(map(repr, missing))}")
+    if columns is not None:  # every name is known: checked by `_check_names`
         names = [n for n in names if n in set(columns)]
         return ["_id", *names]
     return [*DEFAULT_SYSTEM_FIELDS, *names]

@@ -38,6 +38,8 @@ def file_kind(file: Path, file_format: str | None) -> str:
     if kind == "pq":
         kind = "parquet"
     if kind not in ("csv", "jsonl", "parquet"):
+        if file_format is not None:
+            fail_now(f"--format {file_format!r} is not csv, jsonl or parquet — pass one of them")
         fail_now(f"cannot tell the format of {file}: pass --format csv, jsonl or parquet")
     return kind
 
@@ -55,6 +57,9 @@ def coerce(value: str, column_type: str | None) -> Any:
     return value
 
 
+_NOT_UTF8 = "not UTF-8 text (save it as UTF-8)"
+
+
 def csv_header(path: Path) -> list[str]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle, strict=True)
@@ -62,6 +67,9 @@ def csv_header(path: Path) -> list[str]:
             header = next(reader, None)
         except csv.Error as exc:
             raise InputError(f"{path} line 1: malformed CSV header ({exc})") from None
+        except UnicodeDecodeError:
+            # The decoder reads ahead, so the line is not known: name the file.
+            raise InputError(f"{path}: {_NOT_UTF8}") from None
     if not header or not any(h.strip() for h in header):
         raise InputError(f"{path} is empty: expected a header line with column names")
     names = [h.strip() for h in header]
@@ -106,7 +114,7 @@ def csv_records(
         except csv.Error as exc:
             raise InputError(f"{path} line {reader.line_num}: malformed CSV ({exc})") from None
         except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text") from None
+            raise InputError(f"{path}: {_NOT_UTF8}") from None
 
 
 def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -134,7 +142,7 @@ def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                     )
                 yield f"line {number}", value
         except UnicodeDecodeError:
-            raise InputError(f"{path} line {number + 1}: not UTF-8 text") from None
+            raise InputError(f"{path} line {number + 1}: {_NOT_UTF8}") from None
 
 
 def parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -201,6 +209,11 @@ def scan(rows: Iterator[dict[str, Any]]) -> tuple[int, set[str]]:
 
 def check_file(file: Path, kind: str) -> tuple[list[str], int, set[str]]:
     """Read the whole file once before anything is sent: header, row count, columns used."""
+    if file.is_dir():
+        fail_now(
+            f"{file} is a directory, not a file — give the path of a CSV, JSON Lines or "
+            "Parquet file"
+        )
     if not file.is_file():
         fail_now(f"{file}: no such file — check the path")
     header: list[str] = []

@@ -96,7 +96,9 @@ def import_command(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReadOnlyColumnWarning)  # a note is printed instead
         report = run_with_hints(
-            lambda: _import(
+            interrupted="rows sent before it may be in the table; check it before running "
+            "again (with --key, unclear batches are reconciled)",
+            make=lambda: _import(
                 file,
                 kind,
                 header,
@@ -110,7 +112,7 @@ def import_command(
                 batch_size,
                 allow_insecure_http,
                 console,
-            )
+            ),
         )
     console.print(report_table(report))
     if not report.ok:
@@ -149,6 +151,12 @@ async def _import(
         server, allow_insecure_http=allow_insecure_http, max_concurrency=max(concurrency, 4)
     ) as client:
         base = client.base(token)
+        if (await base.token_info()).permission != "rw":
+            fail(
+                "the API-Token is read-only — import needs an API-Token with 'rw' permission; "
+                "nothing was sent",
+                EXIT_FAILED,
+            )
         columns = await table_columns(base, table)
         if columns is None:
             fail(f"the base has no table {table!r} — check --table (names are case-sensitive)")
@@ -159,7 +167,10 @@ async def _import(
                 f"{file} — rename them or add the columns; nothing was sent",
             )
         if key is not None and key not in columns:
-            fail(f"--key {key!r} is not a column of table {table!r}")
+            fail(
+                f"--key {key!r} is not a column of table {table!r} — pass a column of the "
+                "table; nothing was sent"
+            )
         # Computed columns (formula, auto-number, ctime…) of an exported file are left out.
         cells = CellOptions(read_only="drop")
         encoder = await base.row_encoder(table, cells)

@@ -128,5 +128,5 @@ def test_export_refuses_to_overwrite_and_bad_arguments(server: Served, tmp_path:
     result = _run(server, "export", "--table", "Contacts", str(tmp_path / "x.xlsx"))
     assert result.exit_code == 2 and "--format" in result.output
     result = _run(server, "export", "--table", "Nope", str(tmp_path / "x.csv"))
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output  # unknown table: input
     assert not (tmp_path / "x.csv").exists()

@@ -141,6 +141,10 @@ async def test_unknown_credential_kind_error_says_what_is_expected() -> None:
     emu = Emulator(version="6.0")
     user = emu.add_user("alice@example.com", "pw")
     async with open_client(emu, "in-process") as client:
-        with pytest.raises(sa.PermissionDeniedError, match="API-Token") as info:
+        with pytest.raises(sa.AuthenticationError, match="API-Token") as info:
             await client.base(user.account_token).list_rows("Table1")
         assert user.account_token not in str(info.value)
+        # Refused at the token endpoint (403 "Permission denied.", reference §4.1): the
+        # credential, not a permission of a valid one.
+        assert not isinstance(info.value, sa.PermissionDeniedError)
+        assert info.value.status == 403

@@ -58,9 +58,11 @@ async def test_fixed_scheme_is_used_without_probing(mode: str, expected: str) ->
 
 
 async def test_fixed_bearer_on_old_server_fails_clearly() -> None:
+    """The token endpoint refuses what it cannot read with 403 "Permission denied." (reference
+    §4.1: header of the wrong scheme): the credential was refused, an AuthenticationError."""
     fake = FakeSeaTable(bearer_ok=False)
     async with sa.Client(URL, transport=fake.transport(), auth_scheme="bearer") as client:
-        with pytest.raises(sa.PermissionDeniedError):
+        with pytest.raises(sa.AuthenticationError, match="refused this API-Token"):
             await client.base(api_token(1)).list_rows("T")
     assert set(fake.schemes) == {"Bearer"}
 
@@ -76,9 +78,11 @@ async def test_server_info_below_4_pins_token_without_rejection() -> None:
 
 
 async def test_bad_api_token_is_not_mistaken_for_a_scheme_problem() -> None:
+    """An unknown API-Token: 403 "Permission denied." at the token endpoint (reference §4.1,
+    6.0.10 test_auth_errors.py) — an AuthenticationError naming the API-Token."""
     fake = FakeSeaTable(bearer_ok=True)
     async with sa.Client(URL, transport=fake.transport()) as client:
-        with pytest.raises(sa.PermissionDeniedError):
+        with pytest.raises(sa.AuthenticationError, match="refused this API-Token"):
             await client.base("9" * 40).list_rows("T")
         # Both schemes were refused: the scheme stays open and Bearer is tried first again.
         assert client.stats.scheme == "Bearer"
