@@ -261,7 +261,7 @@ class Client:
         if self._loop is not None and current_loop() is not self._loop:
             raise ConfigurationError(
                 "this Client was opened in another event loop or thread; its connections and "
-                "tasks belong to that loop: open one Client per loop (SyncClient for threads)",
+                "tasks belong to that loop: open one Client in each loop that uses one",
                 method=call.method,
                 path=call.template,
             )
