@@ -197,7 +197,7 @@ def _official_pages(
 
 
 def run(quick: bool = False, latency: float = LATENCY) -> dict[str, Any]:
-    from seatable_async._base.export import DEFAULT_EXPORT_CONCURRENCY
+    from seatable_async._base.export_job import DEFAULT_EXPORT_CONCURRENCY
 
     n = 20_000 if quick else ROWS
     rounds = 1 if quick else 3

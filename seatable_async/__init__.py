@@ -21,8 +21,8 @@ from seatable_async._base.base import Base
 from seatable_async._base.big_data import BigData
 from seatable_async._base.columns import Columns
 from seatable_async._base.comments import Comments
-from seatable_async._base.custom_files import Files
-from seatable_async._base.export import ExportProgress
+from seatable_async._base.custom_folders import Files
+from seatable_async._base.export_job import ExportProgress
 from seatable_async._base.links import Links
 from seatable_async._base.notifications import Notifications
 from seatable_async._base.tables import Tables

@@ -12,9 +12,9 @@ from seatable_async._admin import SystemAdmin, TeamAdmin
 from seatable_async._auth.sources import AccountBaseSource
 from seatable_async._base.base import Base
 from seatable_async._base.context import BaseContext
+from seatable_async._client_session import Session
 from seatable_async._http.call import StaticCredential
 from seatable_async._secret import Secret
-from seatable_async._session import Session
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import (
     AccountInfo,

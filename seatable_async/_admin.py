@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from seatable_async import _validate as check
+from seatable_async._client_session import Session
 from seatable_async._http.call import Credential
-from seatable_async._session import Session
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import (
     AdminBase,

@@ -18,7 +18,9 @@ from seatable_async._auth.pool import TokenPool
 from seatable_async._auth.sources import ApiTokenSource, ExternalLinkSource
 from seatable_async._base.base import Base
 from seatable_async._base.context import BaseContext
+from seatable_async._client_session import Session
 from seatable_async._http.call import Call
+from seatable_async._http.http_client import new_http_client
 from seatable_async._http.limits import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
@@ -31,12 +33,10 @@ from seatable_async._http.ratelimit import RateLimiter
 from seatable_async._http.redact import install_url_filter, remove_url_filter
 from seatable_async._http.retry import RetryPolicy
 from seatable_async._http.scheme import SchemeState
-from seatable_async._http.session import new_http_client
 from seatable_async._http.stats import ClientStats, StatsRecorder
 from seatable_async._http.urls import normalize_server_url
 from seatable_async._loops import current_loop
 from seatable_async._secret import Secret
-from seatable_async._session import Session
 from seatable_async.errors import (
     AuthenticationError,
     BadRequestError,
@@ -261,7 +261,7 @@ class Client:
         if self._loop is not None and current_loop() is not self._loop:
             raise ConfigurationError(
                 "this Client was opened in another event loop or thread; its connections and "
-                "tasks belong to that loop: open one Client per loop (SyncClient for threads)",
+                "tasks belong to that loop: open one Client in each loop that uses one",
                 method=call.method,
                 path=call.template,
             )

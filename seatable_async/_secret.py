@@ -16,9 +16,10 @@ class Secret:
     ``attrs.asdict`` of a model holding a ``Secret`` keeps the wrapper instead of unpacking it.
     Call `get_secret` only where the value goes on the wire.
 
-    A token is stripped and may not contain whitespace; with ``exact=True`` (a shared key such
-    as a webhook secret, where every character counts) the value is kept as given and only
-    an empty one is refused.
+    A token is stripped and may contain only printable ASCII without whitespace (it goes in an
+    HTTP header); with ``exact=True`` (a shared key such as a webhook secret: every character
+    counts, it is sent in a form body or used as an HMAC key, never in a header) the value is
+    kept as given and only an empty one is refused.
     """
 
     __slots__ = ("_fingerprint", "_value")
@@ -32,7 +33,7 @@ class Secret:
             raise ConfigurationError(f"the {kind} is empty")
         if not exact and any(c.isspace() for c in value):
             raise ConfigurationError(f"the {kind} contains whitespace; pass the token alone")
-        if not all("!" <= c <= "~" for c in value):
+        if not exact and not all("!" <= c <= "~" for c in value):
             # An HTTP header carries printable ASCII only; refused here, before any request,
             # so no encoding error quoting the value can arise later.
             raise ConfigurationError(

@@ -43,7 +43,7 @@ LAYERS: list[tuple[int, tuple[str, ...]]] = [
     ),
     (1, ("_http",)),
     (2, ("_auth",)),
-    (3, ("_session", "_batches")),
+    (3, ("_client_session", "_batches")),
     (4, ("bulk",)),
     (5, ("_base", "_account", "_account_webhooks", "_admin", "events")),
     (6, ("_client",)),

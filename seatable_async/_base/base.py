@@ -1,8 +1,9 @@
 """``Base``: one SeaTable base, reached with a Base-Token the client mints and renews.
 
 `Base` is assembled from one module per concern — rows (`rows.py`), SQL (`sql.py`), export
-and frames (`frames.py`), files (`files.py`) — and resources hang off it (``base.tables``,
-``base.columns``, …). All of them talk to the server only through the base's `BaseContext`.
+and frames (`export_api.py`), attachments (`attachments.py`) — and resources hang off it
+(``base.tables``, ``base.columns``, …). All of them talk to the server only through the
+base's `BaseContext`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from typing import TYPE_CHECKING, Any
 
 from seatable_async import _validate as check
+from seatable_async._base.attachments import FilesMixin
 from seatable_async._base.big_data import BigData
 from seatable_async._base.collab import CollabMixin
 from seatable_async._base.columns import Columns
 from seatable_async._base.comments import Comments
 from seatable_async._base.context import BaseContext
-from seatable_async._base.custom_files import Files
-from seatable_async._base.files import FilesMixin
-from seatable_async._base.frames import ExportMixin
+from seatable_async._base.custom_folders import Files
+from seatable_async._base.export_api import ExportMixin
 from seatable_async._base.links import Links
 from seatable_async._base.notifications import Notifications
 from seatable_async._base.row_extras import RowExtrasMixin

@@ -17,9 +17,9 @@ from seatable_async._auth.tokens import BaseToken
 from seatable_async._base.routing import Endpoint, Route, resolve_route
 from seatable_async._base.schema import SchemaCache
 from seatable_async._base.subjects import name_subject, subject_of
+from seatable_async._client_session import Session
 from seatable_async._http.call import Call, StaticCredential
 from seatable_async._secret import Secret
-from seatable_async._session import Session
 from seatable_async.errors import APIError, ConfigurationError, PermissionDeniedError
 
 __all__ = ["BaseContext"]

@@ -11,8 +11,8 @@ from os import PathLike
 
 import anyio
 
+from seatable_async._client_session import Session
 from seatable_async._http.call import Call
-from seatable_async._session import Session
 from seatable_async.errors import ConfigurationError, ResponseTooLargeError
 
 __all__ = ["fetch_link"]

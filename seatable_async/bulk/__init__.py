@@ -30,7 +30,7 @@ Exactly once, with ``key``
        were there at the first check — and lists them in ``report.duplicates_removed``.
 
     Key values are compared as the server stores them, by the key column's type (numbers
-    numerically, dates by calendar day, …; see `seatable_async.bulk._keys`); key columns the
+    numerically, dates by calendar day, …; see `seatable_async.bulk._key_column`); key columns the
     server computes (formula, link, multiple-select, …) are refused before anything is sent.
     A row whose key is missing, unusable or repeats an earlier row of the input is failed
     before anything is sent, naming the earlier row. A key value that already existed in the

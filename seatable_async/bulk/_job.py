@@ -24,7 +24,7 @@ import anyio.to_thread
 import attrs
 
 from seatable_async._http.usage import counting
-from seatable_async.bulk._keys import KeyColumn
+from seatable_async.bulk._key_column import KeyColumn
 from seatable_async.bulk._ledger import RowLedger
 from seatable_async.bulk._options import ImportOptions, RowSource
 from seatable_async.bulk._reconcile import Reconciler

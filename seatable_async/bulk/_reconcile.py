@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from seatable_async.bulk._keys import KeyColumn, key_value
+from seatable_async.bulk._key_column import KeyColumn, key_value
 from seatable_async.bulk._ledger import RowLedger
 from seatable_async.cells import EncodedRow
 from seatable_async.errors import MaybeAppliedError, SeaTableError, may_have_landed

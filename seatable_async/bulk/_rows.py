@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from seatable_async.bulk._keys import DuplicateKeys, KeyColumn
+from seatable_async.bulk._key_column import DuplicateKeys, KeyColumn
 from seatable_async.cells import EncodedRow, RowEncoder
 from seatable_async.cells._raw import check_raw_rows
 from seatable_async.errors import CellValueError, ConfigurationError

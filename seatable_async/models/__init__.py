@@ -21,7 +21,7 @@ from seatable_async.models._admin import (
     Team,
     TeamUser,
 )
-from seatable_async.models._base import (
+from seatable_async.models._base_values import (
     Asset,
     BaseTokenInfo,
     Column,

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 import seatable_async as sa
-from seatable_async._http.session import TOKEN_CONNECTIONS
+from seatable_async._http.http_client import TOKEN_CONNECTIONS
 from seatable_async.emulator import Emulator, Faults
 
 pytestmark = pytest.mark.anyio

@@ -208,7 +208,7 @@ def test_the_version_has_one_source() -> None:
     root = pathlib.Path(sa.__file__).parent.parent
     assert importlib.metadata.version("seatable-async") == sa.__version__
     assert 'dynamic = ["version"]' in (root / "pyproject.toml").read_text()
-    from seatable_async._http.session import USER_AGENT
+    from seatable_async._http.http_client import USER_AGENT
 
     assert f"seatable-async/{sa.__version__}" == USER_AGENT
 

@@ -37,6 +37,20 @@ def test_secret_rejects_empty_and_whitespace(value: str) -> None:
         Secret(value, kind="API-Token")
 
 
+@pytest.mark.parametrize("value", ["tök€n", "bell\x07", "del\x7f"])
+def test_a_token_a_header_cannot_carry_is_refused(value: str) -> None:
+    """Tokens go in the Authorization header, which carries printable ASCII only."""
+    with pytest.raises(sa.ConfigurationError, match="HTTP header cannot carry"):
+        Secret(value, kind="API-Token")
+
+
+@pytest.mark.parametrize("value", ["k e y", " padded ", "schlüssel-ß", "tab\there"])
+def test_an_exact_shared_key_is_kept_as_given(value: str) -> None:
+    """A webhook secret is an HMAC key sent in a form body, never a header: every character
+    counts (the server keys HMAC-SHA256 with it as stored; reference §8b)."""
+    assert Secret(value, kind="webhook secret", exact=True).get_secret() == value
+
+
 @pytest.mark.anyio
 async def test_token_value_objects_do_not_leak_through_asdict() -> None:
     fake = FakeSeaTable()

@@ -1,6 +1,6 @@
 """Export of a `Base`: batches of rows, Arrow record batches, pyarrow / pandas / polars frames.
 
-``export`` streams rows (see `seatable_async._base.export` for the routes); the frame methods
+``export`` streams rows (see `seatable_async._base.export_job` for the routes); the frame methods
 build on it, typing each column from its SeaTable type (see `seatable_async.cells.arrow_type`).
 pyarrow, pandas and polars are optional extras, imported only when used.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from seatable_async import _validate as check
-from seatable_async._base.export import (
+from seatable_async._base.export_job import (
     ExportJob,
     ExportProgressCallback,
     ExportRoute,
@@ -62,7 +62,7 @@ class ExportMixin(CellsMixin):
         at a time after one ``COUNT(*)`` (100,000 rows: 11 requests); a view through
         list-rows pages (1,000 per request); a query in ``LIMIT``/``OFFSET`` pages. Where the
         server refuses SQL, a table falls back to list-rows pages. See
-        `seatable_async._base.export` for how each route keeps rows from being skipped or
+        `seatable_async._base.export_job` for how each route keeps rows from being skipped or
         repeated while the table is written.
 
         Args:

@@ -20,9 +20,9 @@ from os import PathLike
 from typing import Any, overload
 
 from seatable_async import _validate as check
+from seatable_async._base.attachments import read_content
 from seatable_async._base.context import BaseContext
 from seatable_async._base.downloads import fetch_link
-from seatable_async._base.files import read_content
 from seatable_async._http.call import Call
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import CustomAsset, CustomFolder
