@@ -29,7 +29,6 @@ __all__ = ["Account"]
 
 _PERMISSIONS = ("r", "rw")
 _BASE_PATH = "/api/v2.1/workspace/{workspace_id}/dtable/{base_name}/"
-_METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
 class Account:
@@ -83,10 +82,7 @@ class Account:
         Raises:
             ConfigurationError: a bad method or path (before any request).
         """
-        method = check.choice(method, "method", _METHODS)
-        path = check.text(path, "path")
-        if not path.startswith("/") or "://" in path:
-            raise ConfigurationError("path must be a server path starting with '/'")
+        method, path = check.request_target(method, path)
         extra: dict[str, Any] = {} if idempotent is None else {"idempotent": idempotent}
         return await self._request(method, path, params=params, json=json, form=form, **extra)
 

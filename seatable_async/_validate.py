@@ -22,6 +22,7 @@ __all__ = [
     "function",
     "id_lists",
     "integer",
+    "request_target",
     "row_ids",
     "rows",
     "text",
@@ -174,3 +175,16 @@ def row_ids(value: object, what: str = "row_ids") -> list[str]:
     for index, item in enumerate(value):
         out.append(text(item, f"{what}[{index}]"))
     return out
+
+
+_REQUEST_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+def request_target(method: object, path: object) -> tuple[str, str]:
+    """The method and server path of an escape-hatch request (``Base.request``,
+    ``Account.request``): a server path only, so a token never travels to another host."""
+    checked = choice(method, "method", _REQUEST_METHODS)
+    server_path = text(path, "path")
+    if not server_path.startswith("/") or "://" in server_path:
+        raise ConfigurationError("path must be a server path starting with '/'")
+    return checked, server_path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from os import PathLike
-from typing import Any, overload
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import anyio
@@ -23,7 +23,7 @@ from seatable_async._http.call import Call
 from seatable_async.errors import ConfigurationError, ResponseFormatError
 from seatable_async.models import Asset
 
-__all__ = ["FilesMixin", "asset_path", "read_content"]
+__all__ = ["Attachments", "asset_path", "read_content"]
 
 _UPLOAD_LINK = "/api/v2.1/dtable/app-upload-link/"
 _DOWNLOAD_LINK = "/api/v2.1/dtable/app-download-link/"
@@ -47,10 +47,11 @@ async def read_content(data_or_path: object) -> bytes:
     )
 
 
-class FilesMixin:
-    """Attachment files; mixed into `Base`."""
+class Attachments:
+    """Attachment files of one base (upload, download, delete); `Base` delegates here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext) -> None:
+        self._ctx = context
 
     async def upload_file(
         self,
@@ -79,33 +80,10 @@ class FilesMixin:
         """
         return await _upload(self._ctx, name, data_or_path, kind=kind, replace=replace)
 
-    @overload
-    async def download_file(self, path_or_url: str) -> bytes: ...
-
-    @overload
-    async def download_file(self, path_or_url: str, *, to: str | PathLike[str]) -> int: ...
-
     async def download_file(
         self, path_or_url: str, *, to: str | PathLike[str] | None = None
     ) -> bytes | int:
-        """Download an asset of this base, into memory or streamed to a file.
-
-        The body is streamed under the download rule (see ``Client(min_transfer_rate=...,
-        download_timeout=...)``); in memory it is capped by ``max_response_bytes``.
-
-        Args:
-            path_or_url: the asset path (``/files/2026-11/report.pdf``, relative to the base's
-                asset folder) or the URL stored in a file/image cell.
-            to: a file path to stream the content to (written as ``<name>.part``, renamed
-                when complete).
-
-        Returns:
-            The file's content, or with ``to`` the number of bytes written.
-
-        Raises:
-            ConfigurationError: empty path, or this base has no API-Token (before any request).
-            BadRequestError: SeaTable says the path does not exist.
-        """
+        """`Base.download_file` (documented there, where its overloads are declared)."""
         ctx = self._ctx
         path = asset_path(path_or_url)
         session = ctx.session

@@ -1,34 +1,40 @@
 """``Base``: one SeaTable base, reached with a Base-Token the client mints and renews.
 
-`Base` is assembled from one module per concern — rows (`rows.py`), SQL (`sql.py`), export
-and frames (`export_api.py`), attachments (`attachments.py`) — and resources hang off it
-(``base.tables``, ``base.columns``, …). All of them talk to the server only through the
-base's `BaseContext`.
+`Base` is a façade. Its flat methods are the methods of the objects that own each concern —
+typed cells (`Cells`, ``typed.py``), rows (`RowOps`, ``rows.py``), insert/lock
+(`RowExtras`, ``row_extras.py``), SQL (`SqlOps`, ``sql.py``), export and frames (`Exporter`,
+``export_api.py``), attachments (`Attachments`, ``attachments.py``), collaborators
+(`Collab`, ``collab.py``) — forwarded by `Delegate`; the table below the class docstring says
+which method lives where. Resources hang off it (``base.tables``, ``base.columns``, …). All of
+them talk to the server only through the base's `BaseContext`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from os import PathLike
+from typing import TYPE_CHECKING, Any, overload
 
 from seatable_async import _validate as check
-from seatable_async._base.attachments import FilesMixin
+from seatable_async._base.attachments import Attachments
 from seatable_async._base.big_data import BigData
-from seatable_async._base.collab import CollabMixin
+from seatable_async._base.collab import Collab
 from seatable_async._base.columns import Columns
 from seatable_async._base.comments import Comments
 from seatable_async._base.context import BaseContext
 from seatable_async._base.custom_folders import Files
-from seatable_async._base.export_api import ExportMixin
+from seatable_async._base.delegate import Delegate
+from seatable_async._base.export_api import Exporter
 from seatable_async._base.links import Links
 from seatable_async._base.notifications import Notifications
-from seatable_async._base.row_extras import RowExtrasMixin
-from seatable_async._base.rows import RowsMixin
-from seatable_async._base.sql import SqlMixin
+from seatable_async._base.row_extras import RowExtras
+from seatable_async._base.rows import RowOps
+from seatable_async._base.sql import SqlOps
 from seatable_async._base.tables import Tables
+from seatable_async._base.typed import Cells
 from seatable_async._base.views import Views
+from seatable_async.bulk._options import IMPORT_DEFAULTS
 from seatable_async.cells import CellOptions
-from seatable_async.errors import ConfigurationError
 from seatable_async.models import BaseTokenInfo, Metadata
 
 if TYPE_CHECKING:
@@ -37,10 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Base"]
 
-_METHODS = ("GET", "POST", "PUT", "DELETE")
 
-
-class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabMixin):
+class Base:
     """One SeaTable base, reached with a Base-Token that the client mints and renews.
 
     Create it with `Client.base` (API-Token), `Account.base` (Account-Token) or
@@ -58,8 +62,41 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabM
         files: `Files` — files in the base's custom folders.
     """
 
+    # Where each flat method lives (one owner per concern; signatures and docs are the owner's).
+    row_encoder = Delegate("_cells", Cells.row_encoder)
+    row_decoder = Delegate("_cells", Cells.row_decoder)
+    list_rows = Delegate("_rows", RowOps.list_rows)
+    rows = Delegate("_rows", RowOps.rows)
+    get_row = Delegate("_rows", RowOps.get_row)
+    append_rows = Delegate("_rows", RowOps.append_rows)
+    update_rows = Delegate("_rows", RowOps.update_rows)
+    delete_rows = Delegate("_rows", RowOps.delete_rows)
+    insert_row = Delegate("_row_extras", RowExtras.insert_row)
+    lock_rows = Delegate("_row_extras", RowExtras.lock_rows)
+    unlock_rows = Delegate("_row_extras", RowExtras.unlock_rows)
+    sql = Delegate("_sql", SqlOps.sql)
+    sql_pages = Delegate("_sql", SqlOps.sql_pages)
+    export = Delegate("_export", Exporter.export)
+    arrow_batches = Delegate("_export", Exporter.arrow_batches)
+    to_arrow = Delegate("_export", Exporter.to_arrow)
+    to_pandas = Delegate("_export", Exporter.to_pandas)
+    to_polars = Delegate("_export", Exporter.to_polars)
+    upload_file = Delegate("_attachments", Attachments.upload_file)
+    delete_file = Delegate("_attachments", Attachments.delete_file)
+    related_users = Delegate("_collab", Collab.related_users)
+    user_info = Delegate("_collab", Collab.user_info)
+    activities = Delegate("_collab", Collab.activities)
+    snapshot = Delegate("_collab", Collab.snapshot)
+
     def __init__(self, context: BaseContext):
         self._ctx = context
+        self._cells = Cells(context)
+        self._rows = RowOps(context, self._cells)
+        self._row_extras = RowExtras(context)
+        self._sql = SqlOps(context, self._cells)
+        self._export = Exporter(context, self._cells, self._rows, self._sql)
+        self._attachments = Attachments(context)
+        self._collab = Collab(context)
         self.tables = Tables(context)
         self.columns = Columns(context)
         self.views = Views(context)
@@ -98,6 +135,35 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabM
             AuthenticationError, PermissionDeniedError: the credential was refused.
         """
         return await self._ctx.schema.fetch()
+
+    @overload
+    async def download_file(self, path_or_url: str) -> bytes: ...
+
+    @overload
+    async def download_file(self, path_or_url: str, *, to: str | PathLike[str]) -> int: ...
+
+    async def download_file(
+        self, path_or_url: str, *, to: str | PathLike[str] | None = None
+    ) -> bytes | int:
+        """Download an asset of this base, into memory or streamed to a file.
+
+        The body is streamed under the download rule (see ``Client(min_transfer_rate=...,
+        download_timeout=...)``); in memory it is capped by ``max_response_bytes``.
+
+        Args:
+            path_or_url: the asset path (``/files/2026-11/report.pdf``, relative to the base's
+                asset folder) or the URL stored in a file/image cell.
+            to: a file path to stream the content to (written as ``<name>.part``, renamed
+                when complete).
+
+        Returns:
+            The file's content, or with ``to`` the number of bytes written.
+
+        Raises:
+            ConfigurationError: empty path, or this base has no API-Token (before any request).
+            BadRequestError: SeaTable says the path does not exist.
+        """
+        return await self._attachments.download_file(path_or_url, to=to)
 
     def events(
         self,
@@ -156,10 +222,7 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabM
             ConfigurationError: a bad method or path (before any request).
             SeaTableError: as for every operation.
         """
-        method = check.choice(method, "method", _METHODS)
-        path = check.text(path, "path")
-        if not path.startswith("/") or "://" in path:
-            raise ConfigurationError("path must be a server path starting with '/'")
+        method, path = check.request_target(method, path)
         route = await self._ctx.route()
         url = self._ctx.session.url(path.replace("{base_uuid}", route.dtable_uuid))
         extra: dict[str, Any] = {} if idempotent is None else {"idempotent": idempotent}
@@ -172,16 +235,19 @@ class Base(RowsMixin, RowExtrasMixin, SqlMixin, ExportMixin, FilesMixin, CollabM
         table: str,
         source: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]] | Any,
         *,
-        batch_size: int = 1000,
-        concurrency: int | None = None,
-        key: str | None = None,
+        batch_size: int = IMPORT_DEFAULTS.batch_size,
+        concurrency: int | None = IMPORT_DEFAULTS.concurrency,
+        key: str | None = IMPORT_DEFAULTS.key,
         on_progress: Callable[[ImportProgress], Awaitable[None] | None] | None = None,
-        raise_on_failure: bool = True,
-        skip_existing: bool = False,
-        settle: float = 10.0,
-        encode: bool | CellOptions = True,
+        raise_on_failure: bool = IMPORT_DEFAULTS.raise_on_failure,
+        skip_existing: bool = IMPORT_DEFAULTS.skip_existing,
+        settle: float = IMPORT_DEFAULTS.settle,
+        encode: bool | CellOptions = IMPORT_DEFAULTS.encode,
     ) -> ImportReport:
         """Stream any number of rows into ``table`` with bounded memory; account for each one.
+
+        The settings are `ImportOptions`' fields, with its defaults (``IMPORT_DEFAULTS``):
+        batches of 1000 rows, 16 in flight, no key, raise on failure, settle 10 s, encode.
 
         Args:
             table: table name.

@@ -1,5 +1,5 @@
 """Who works on a base and what happened to it: collaborators, user info, a row's activities,
-snapshots; mixed into `Base`.
+snapshots; `Base` forwards them here.
 
 * ``related_users``: ``GET related-users/`` (gateway 4.4+, dtable-server before 6.0; v5.0
   specs ``listCollaborators``) → ``{"user_list": [...]}``.
@@ -20,7 +20,7 @@ from seatable_async._base.routing import Endpoint
 from seatable_async.errors import ResponseFormatError
 from seatable_async.models import ActivityPage, SnapshotResult, User, UserInfo
 
-__all__ = ["ACTIVITIES_PER_PAGE", "CollabMixin"]
+__all__ = ["ACTIVITIES_PER_PAGE", "Collab"]
 
 ACTIVITIES_PER_PAGE = 25
 """Activities per page (the server's default ``per_page``)."""
@@ -33,10 +33,12 @@ SNAPSHOT = Endpoint("base.snapshot", "POST", gateway="/snapshot/", legacy="/snap
 _USER_INFO = "/api/v2.1/dtable/app-user-info/"
 
 
-class CollabMixin:
-    """Collaborators, user info, row activities and snapshots; mixed into `Base`."""
+class Collab:
+    """Collaborators, user info, row activities and snapshots of one base; `Base` delegates
+    here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext) -> None:
+        self._ctx = context
 
     async def related_users(self) -> list[User]:
         """The users who can access this base.

@@ -12,35 +12,46 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from seatable_async import _validate as check
+from seatable_async._base.context import BaseContext
 from seatable_async._base.export_job import (
     ExportJob,
     ExportProgressCallback,
     ExportRoute,
-    export_concurrency,
+    RowLister,
+    SqlRunner,
 )
 from seatable_async._base.sql_text import SQL_CAP
-from seatable_async._base.typed import CellsMixin
+from seatable_async._base.typed import Cells
 from seatable_async.cells import (
     DEFAULT_SYSTEM_FIELDS,
     SYSTEM_FIELDS,
     ArrowBuilder,
     CellOptions,
-    cell_options,
 )
 from seatable_async.cells._deps import require
-from seatable_async.errors import ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
     import pyarrow as pa
 
-__all__ = ["ExportMixin"]
+__all__ = ["Exporter"]
 
 
-class ExportMixin(CellsMixin):
-    """Export and frames; mixed into `Base`."""
+class Exporter:
+    """Export and frames of one base; `Base` delegates ``export``, ``to_pandas``, … here.
+
+    The rows come from ``lister`` (``list_rows``) and ``runner`` (``sql``) — the base's row
+    and SQL operations.
+    """
+
+    def __init__(
+        self, context: BaseContext, cells: Cells, lister: RowLister, runner: SqlRunner
+    ) -> None:
+        self._ctx = context
+        self._cells = cells
+        self._lister = lister
+        self._runner = runner
 
     async def export(
         self,
@@ -87,53 +98,21 @@ class ExportMixin(CellsMixin):
             NotFoundError, BadRequestError: unknown table or view, or a refused query.
         """
         job = self._export_job(
-            table, sql, parameters, view, columns, batch_size, decode, on_progress, route,
-            concurrency,
+            table, sql=sql, parameters=parameters, view=view, columns=columns,
+            batch_size=batch_size, decode=decode, on_progress=on_progress, route=route,
+            concurrency=concurrency,
         )  # fmt: skip
         async for batch in job.batches():
             yield batch
 
-    def _export_job(
-        self,
-        table: str | None,
-        sql: str | None,
-        parameters: Sequence[Any] | None,
-        view: str | None,
-        columns: Sequence[str] | None,
-        batch_size: int,
-        decode: bool | CellOptions,
-        on_progress: ExportProgressCallback | None,
-        route: ExportRoute,
-        concurrency: int | None,
-    ) -> ExportJob:
-        """Check the arguments (before any request) and prepare the export."""
-        if table is not None:
-            table = check.text(table, "table")
-        if sql is not None:
-            sql = check.text(sql, "sql")
-        if view is not None:
-            view = check.text(view, "view")
-        if columns is not None:
-            if isinstance(columns, str) or not isinstance(columns, Sequence):
-                raise ConfigurationError("columns must be a sequence of column names")
-            columns = [check.text(c, "columns[]") for c in columns]
-        check.integer(batch_size, "batch_size", minimum=1, maximum=SQL_CAP)
-        if concurrency is not None:
-            check.integer(concurrency, "concurrency", minimum=1)
-        if on_progress is not None:
-            check.function(on_progress, "on_progress")
+    def _export_job(self, table: str | None, **settings: Any) -> ExportJob:
+        """Prepare an export; `ExportJob` checks the arguments before any request."""
         return ExportJob(
-            self,  # type: ignore[arg-type]  # Base provides sql() and list_rows()
+            self._lister,
+            self._runner,
             table,
-            sql=sql,
-            parameters=parameters,
-            view=view,
-            columns=columns,
-            batch_size=batch_size,
-            decode=cell_options(decode, "decode"),
-            on_progress=on_progress,
-            route=route,
-            concurrency=export_concurrency(concurrency, self._ctx.session.max_concurrency),
+            client_limit=self._ctx.session.max_concurrency,
+            **settings,
         )
 
     async def arrow_batches(
@@ -167,8 +146,9 @@ class ExportMixin(CellsMixin):
         """
         require("pyarrow")
         job = self._export_job(
-            table, sql, parameters, view, columns, batch_size, False, on_progress, route,
-            concurrency,
+            table, sql=sql, parameters=parameters, view=view, columns=columns,
+            batch_size=batch_size, decode=False, on_progress=on_progress, route=route,
+            concurrency=concurrency,
         )  # fmt: skip
         plan = _ArrowPlan(job, columns, system_fields, cells or CellOptions())
         async for item in self._arrow(plan, with_builder=False):
@@ -207,7 +187,7 @@ class ExportMixin(CellsMixin):
             specs = [c for c in specs if c.name in wanted]
             system_fields = [f for f in system_fields if f == "_id" or f in wanted]
         return ArrowBuilder(
-            specs, server_tz=self._tz, users=plan.cells.users, system_fields=system_fields
+            specs, server_tz=self._cells.tz, users=plan.cells.users, system_fields=system_fields
         )
 
     def _query_builder(self, described: list[dict[str, Any]], cells: CellOptions) -> ArrowBuilder:
@@ -218,12 +198,12 @@ class ExportMixin(CellsMixin):
                 columns.setdefault(name, column)
         return ArrowBuilder(
             [c for n, c in columns.items() if n not in SYSTEM_FIELDS],
-            server_tz=self._tz,
+            server_tz=self._cells.tz,
             users=cells.users,
             system_fields=[n for n in columns if n in SYSTEM_FIELDS],
         )
 
-    async def to_arrow(self, table: str | None = None, **export: Any) -> pa.Table:
+    async def to_arrow(self, /, table: str | None = None, **export: Any) -> pa.Table:
         """A `pyarrow.Table` of the whole export; ``export`` takes `arrow_batches`' keywords.
 
         Raises:
@@ -245,7 +225,7 @@ class ExportMixin(CellsMixin):
         frame: Any = pa.Table.from_batches(batches, schema=builder.schema)
         return frame
 
-    async def to_pandas(self, table: str | None = None, **export: Any) -> pd.DataFrame:
+    async def to_pandas(self, /, table: str | None = None, **export: Any) -> pd.DataFrame:
         """A pandas DataFrame of the whole export, built through Arrow (keywords: see
         `arrow_batches`).
 
@@ -256,7 +236,7 @@ class ExportMixin(CellsMixin):
         frame: pd.DataFrame = (await self.to_arrow(table, **export)).to_pandas()
         return frame
 
-    async def to_polars(self, table: str | None = None, **export: Any) -> pl.DataFrame:
+    async def to_polars(self, /, table: str | None = None, **export: Any) -> pl.DataFrame:
         """A polars DataFrame of the whole export (keywords: see `arrow_batches`).
 
         Raises:

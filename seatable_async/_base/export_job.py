@@ -40,8 +40,9 @@ from typing import Any, Literal, Protocol
 import anyio
 import attrs
 
-from seatable_async._base.sql_text import without_literals
-from seatable_async.cells import CellOptions
+from seatable_async import _validate as check
+from seatable_async._base.sql_text import SQL_CAP, without_literals
+from seatable_async.cells import CellOptions, cell_options
 from seatable_async.errors import BadRequestError, ConfigurationError, UnsupportedOperationError
 from seatable_async.models import SqlResult
 
@@ -51,6 +52,8 @@ __all__ = [
     "ExportProgress",
     "ExportProgressCallback",
     "ExportRoute",
+    "RowLister",
+    "SqlRunner",
     "export_concurrency",
     "quote_name",
 ]
@@ -84,8 +87,8 @@ class ExportProgress:
 ExportProgressCallback = Callable[[ExportProgress], Awaitable[None] | None]
 
 
-class ExportSource(Protocol):
-    """What an export needs from a `Base`."""
+class SqlRunner(Protocol):
+    """What an export needs to run SQL (a base's SQL operations)."""
 
     async def sql(
         self,
@@ -94,6 +97,10 @@ class ExportSource(Protocol):
         *,
         decode: bool | CellOptions = False,
     ) -> SqlResult: ...
+
+
+class RowLister(Protocol):
+    """What an export needs to list rows (a base's row operations)."""
 
     async def list_rows(
         self,
@@ -126,7 +133,8 @@ class ExportJob:
 
     def __init__(
         self,
-        base: ExportSource,
+        lister: RowLister,
+        runner: SqlRunner,
         table: str | None,
         *,
         sql: str | None,
@@ -134,12 +142,29 @@ class ExportJob:
         view: str | None,
         columns: Sequence[str] | None,
         batch_size: int,
-        decode: CellOptions | None,
+        decode: bool | CellOptions,
         on_progress: ExportProgressCallback | None,
         route: ExportRoute,
-        concurrency: int,
+        concurrency: int | None,
+        client_limit: int,
     ) -> None:
-        self._base = base
+        if table is not None:
+            table = check.text(table, "table")
+        if sql is not None:
+            sql = check.text(sql, "sql")
+        if view is not None:
+            view = check.text(view, "view")
+        if columns is not None:
+            if isinstance(columns, str) or not isinstance(columns, Sequence):
+                raise ConfigurationError("columns must be a sequence of column names")
+            columns = [check.text(c, "columns[]") for c in columns]
+        check.integer(batch_size, "batch_size", minimum=1, maximum=SQL_CAP)
+        if concurrency is not None:
+            check.integer(concurrency, "concurrency", minimum=1)
+        if on_progress is not None:
+            check.function(on_progress, "on_progress")
+        self._lister = lister
+        self._runner = runner
         self.table = table
         self.route = _choose(table, sql, view, columns, route)
         self._statement = _statement(sql) if sql is not None else None
@@ -148,9 +173,9 @@ class ExportJob:
         # _id always comes along (keyset pages and the checks need it), once.
         self._columns = [c for c in columns if c != "_id"] if columns is not None else None
         self._size = batch_size
-        self._decode: bool | CellOptions = decode or False
+        self._decode: bool | CellOptions = cell_options(decode, "decode") or False
         self._on_progress = on_progress
-        self._concurrency = concurrency
+        self._concurrency = export_concurrency(concurrency, client_limit)
         self.requests = 0
         self.rows = 0
         self.total: int | None = None
@@ -196,7 +221,7 @@ class ExportJob:
 
     async def _query(self, statement: str, parameters: Sequence[Any] | None = None) -> Rows:
         self.requests += 1
-        result = await self._base.sql(statement, parameters, decode=self._decode)
+        result = await self._runner.sql(statement, parameters, decode=self._decode)
         if self.sql_columns is None:
             self.sql_columns = result.columns
         return result.rows
@@ -204,7 +229,7 @@ class ExportJob:
     async def _count(self) -> int:
         assert self.table is not None
         self.requests += 1
-        result = await self._base.sql(f"SELECT COUNT(*) FROM {quote_name(self.table)}")
+        result = await self._runner.sql(f"SELECT COUNT(*) FROM {quote_name(self.table)}")
         value = next(iter(result.rows[0].values()), None) if result.rows else None
         if isinstance(value, str) and value.isdigit():
             value = int(value)
@@ -301,7 +326,7 @@ class ExportJob:
         keep = None if self._columns is None else {"_id", *self._columns}
         while True:
             self.requests += 1
-            page = await self._base.list_rows(
+            page = await self._lister.list_rows(
                 self.table, view=self._view, start=start, limit=_LIST_CAP, decode=self._decode
             )
             batch.extend(

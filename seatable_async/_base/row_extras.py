@@ -1,5 +1,5 @@
 """Row operations beyond list/append/update/delete: insert next to a row, lock and unlock
-rows, and list rows in an order; mixed into `Base`.
+rows, and list rows in an order; `Base` forwards them here.
 
 * ``insert_row``: dtable-server ``POST rows/`` with ``anchor_row_id`` and
   ``row_insert_position`` (v5.0 deprecated spec ``insert_row``). The gateway has no such field,
@@ -24,7 +24,7 @@ from seatable_async._base.sql import SQL
 from seatable_async._batches import send_in_chunks
 from seatable_async.errors import UnsupportedOperationError
 
-__all__ = ["LOCK_BATCH", "RowExtrasMixin"]
+__all__ = ["LOCK_BATCH", "RowExtras", "send_row_ids"]
 
 LOCK_BATCH = 1000
 """Row ids per lock/unlock request (no documented cap; the update cap is used)."""
@@ -42,10 +42,11 @@ def quote_name(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-class RowExtrasMixin:
-    """Insert at a position, lock and unlock rows; mixed into `Base`."""
+class RowExtras:
+    """Insert at a position, lock and unlock rows of one base; `Base` delegates here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext) -> None:
+        self._ctx = context
 
     async def insert_row(
         self,
@@ -107,23 +108,28 @@ class RowExtrasMixin:
             PermissionDeniedError: read-only token or external link (before any request).
             SeaTableError: a failed batch, with ``partial`` telling which ids were locked.
         """
-        await self._lock(LOCK_ROWS, table, row_ids)
+        await send_row_ids(self._ctx, LOCK_ROWS, table, row_ids, LOCK_BATCH)
 
     async def unlock_rows(self, table: str, row_ids: Sequence[str]) -> None:
         """Unlock rows (unlocked ones are fine). Arguments and errors as for `lock_rows`."""
-        await self._lock(UNLOCK_ROWS, table, row_ids)
+        await send_row_ids(self._ctx, UNLOCK_ROWS, table, row_ids, LOCK_BATCH)
 
-    async def _lock(self, endpoint: Endpoint, table: str, row_ids: Sequence[str]) -> None:
-        check.text(table, "table")
-        ids = check.row_ids(row_ids)
-        if not ids:
-            return
-        route = await self._ctx.route(write=True)
 
-        async def send(batch: list[str]) -> None:
-            await self._ctx.send(endpoint, route, json={"table_name": table, "row_ids": batch})
+async def send_row_ids(
+    ctx: BaseContext, endpoint: Endpoint, table: str, row_ids: Sequence[str], cap: int
+) -> None:
+    """Send ``{"table_name", "row_ids"}`` writes (delete, lock, unlock) for any number of ids,
+    ``cap`` per request, concurrently; a failed batch raises with ``partial``."""
+    check.text(table, "table")
+    ids = check.row_ids(row_ids)
+    if not ids:
+        return
+    route = await ctx.route(write=True)
 
-        await send_in_chunks(ids, LOCK_BATCH, send, limit=self._ctx.session.max_concurrency)
+    async def send(batch: list[str]) -> None:
+        await ctx.send(endpoint, route, json={"table_name": table, "row_ids": batch})
+
+    await send_in_chunks(ids, cap, send, limit=ctx.session.max_concurrency)
 
 
 async def ordered_page(

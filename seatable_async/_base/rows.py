@@ -13,12 +13,12 @@ from typing import Any
 from seatable_async import _validate as check
 from seatable_async._base.context import BaseContext
 from seatable_async._base.routing import Endpoint, Route
-from seatable_async._base.row_extras import ordered_page, ordering
-from seatable_async._base.typed import CellsMixin, row_items
+from seatable_async._base.row_extras import ordered_page, ordering, send_row_ids
+from seatable_async._base.typed import Cells, row_items
 from seatable_async._batches import send_in_chunks
 from seatable_async.cells import CellOptions, EncodedRow, cell_options
 
-__all__ = ["APPEND_CAP", "DELETE_CAP", "LIST_CAP", "UPDATE_CAP", "RowsMixin"]
+__all__ = ["APPEND_CAP", "DELETE_CAP", "LIST_CAP", "UPDATE_CAP", "RowOps"]
 
 APPEND_CAP = 1000
 UPDATE_CAP = 1000
@@ -33,10 +33,12 @@ UPDATE_ROWS = Endpoint("base.update_rows", "PUT", gateway="/rows/", legacy="/bat
 DELETE_ROWS = Endpoint("base.delete_rows", "DELETE", gateway="/rows/", legacy="/batch-delete-rows/")
 
 
-class RowsMixin(CellsMixin):
-    """Row operations; mixed into `Base`."""
+class RowOps:
+    """Row operations of one base; `Base` delegates ``list_rows``, ``append_rows``, … here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext, cells: Cells) -> None:
+        self._ctx = context
+        self._cells = cells
 
     async def list_rows(
         self,
@@ -88,7 +90,7 @@ class RowsMixin(CellsMixin):
                     page = await ordered_page(
                         self._ctx, route, table, order_by, direction, start, limit
                     )
-                return page if options is None else await self._decode(table, page, options)
+                return page if options is None else await self._cells.decode(table, page, options)
         params: dict[str, str | int | float | bool] = {
             "table_name": table,
             "start": start,
@@ -106,7 +108,7 @@ class RowsMixin(CellsMixin):
         rows = data.get("rows") if isinstance(data, dict) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise LIST_ROWS.malformed(route, "the answer's rows are not a list of objects")
-        return rows if options is None else await self._decode(table, rows, options)
+        return rows if options is None else await self._cells.decode(table, rows, options)
 
     async def rows(
         self,
@@ -166,7 +168,7 @@ class RowsMixin(CellsMixin):
             data = await self._ctx.send(GET_ROW, route, args={"row_id": row_id}, params=params)
         if not isinstance(data, dict):
             raise GET_ROW.malformed(route, "the row answer is not an object")
-        return data if options is None else (await self._decode(table, [data], options))[0]
+        return data if options is None else (await self._cells.decode(table, [data], options))[0]
 
     async def append_rows(
         self,
@@ -217,7 +219,7 @@ class RowsMixin(CellsMixin):
         if not items:
             return []
         route = await self._ctx.route(write=True)
-        plan = await self._plan_writes(table, items, encode)
+        plan = await self._cells.plan_writes(table, items, encode)
         payload = plan.cells
         append = self._append_batch if route.gateway else self._append_single
         extra = {"apply_default": True} if apply_default else {}
@@ -234,7 +236,7 @@ class RowsMixin(CellsMixin):
                 row_ids=list,
             )
         row_ids = [row_id for ids in results for row_id in ids]
-        await self._write_links(plan, row_ids)
+        await self._cells.write_links(plan, row_ids)
         return row_ids
 
     async def _append_batch(
@@ -295,7 +297,7 @@ class RowsMixin(CellsMixin):
         if not pairs:
             return
         route = await self._ctx.route(write=True)
-        plan = await self._plan_writes(table, [row for _, row in pairs], encode)
+        plan = await self._cells.plan_writes(table, [row for _, row in pairs], encode)
         ids = [row_id for row_id, _ in pairs]
         # Rows whose only change is their links need no rows request.
         items = [(i, c) for i, c in zip(ids, plan.cells, strict=True) if c or not plan.links]
@@ -306,7 +308,7 @@ class RowsMixin(CellsMixin):
 
         with self._ctx.schema.watch():
             await send_in_chunks(items, UPDATE_CAP, send, limit=self._ctx.session.max_concurrency)
-        await self._write_links(plan, ids)
+        await self._cells.write_links(plan, ids)
 
     async def delete_rows(self, table: str, row_ids: Sequence[str]) -> None:
         """Delete rows by id (in 10,000-id batches, concurrently). Unknown ids are ignored.
@@ -318,13 +320,4 @@ class RowsMixin(CellsMixin):
             SeaTableError: any failure of a batch, with ``partial`` (`PartialWrite`) telling
                 which ids (by position) were deleted.
         """
-        check.text(table, "table")
-        ids = check.row_ids(row_ids)
-        if not ids:
-            return
-        route = await self._ctx.route(write=True)
-
-        async def send(batch: list[str]) -> None:
-            await self._ctx.send(DELETE_ROWS, route, json={"table_name": table, "row_ids": batch})
-
-        await send_in_chunks(ids, DELETE_CAP, send, limit=self._ctx.session.max_concurrency)
+        await send_row_ids(self._ctx, DELETE_ROWS, table, row_ids, DELETE_CAP)

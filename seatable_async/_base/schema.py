@@ -15,26 +15,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import anyio
 
-from seatable_async._base.routing import Endpoint
+from seatable_async._base.routing import Endpoint, Route
 from seatable_async.errors import BadRequestError, NotFoundError
 from seatable_async.models import Metadata, Table
 
-if TYPE_CHECKING:
-    from seatable_async._base.context import BaseContext
-
-__all__ = ["METADATA", "SchemaCache"]
+__all__ = ["METADATA", "MetadataSender", "SchemaCache"]
 
 METADATA = Endpoint("base.metadata", "GET", gateway="/metadata/", legacy="/metadata/")
+
+
+class MetadataSender(Protocol):
+    """What the cache needs to fetch metadata: a base's `BaseContext` (declared here, so the
+    context may own its cache without the two modules importing each other)."""
+
+    async def route(self, *, write: bool = False) -> Route: ...
+
+    async def send(self, endpoint: Endpoint, route: Route) -> Any: ...
 
 
 class SchemaCache:
     """The metadata of one base, fetched once and kept until something says it changed."""
 
-    def __init__(self, ctx: BaseContext) -> None:
+    def __init__(self, ctx: MetadataSender) -> None:
         self._ctx = ctx
         self._metadata: Metadata | None = None
         self._generation = 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base.routing import Endpoint, Route
+from seatable_async.cells._column_types import CREATABLE_TYPES
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import Column, Table, View
 
@@ -30,33 +31,8 @@ __all__ = [
     "views_answer",
 ]
 
-#: The column types SeaTable's API accepts (the official client's ``ColumnTypes``, 5.0 spec).
-COLUMN_TYPES = (
-    "text",
-    "long-text",
-    "number",
-    "checkbox",
-    "date",
-    "single-select",
-    "multiple-select",
-    "image",
-    "file",
-    "collaborator",
-    "link",
-    "formula",
-    "link-formula",
-    "creator",
-    "ctime",
-    "last-modifier",
-    "mtime",
-    "geolocation",
-    "auto-number",
-    "url",
-    "email",
-    "duration",
-    "button",
-    "rate",
-)
+#: The column types SeaTable's API accepts for a new column (see `seatable_async.cells`).
+COLUMN_TYPES = CREATABLE_TYPES
 _FORBIDDEN_IN_NAMES = ".{}`"
 
 

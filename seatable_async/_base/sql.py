@@ -21,22 +21,24 @@ from seatable_async._base.sql_text import (
     result_cap,
     without_literals,
 )
-from seatable_async._base.typed import CellsMixin
+from seatable_async._base.typed import Cells
 from seatable_async.cells import CellOptions, cell_options
 from seatable_async.errors import BadRequestError, ConfigurationError
 from seatable_async.models import SqlResult, rows_by_name
 
-__all__ = ["SqlMixin"]
+__all__ = ["SqlOps"]
 
 SQL = Endpoint("base.sql", "POST", gateway="/sql", legacy_db="/query/{base_uuid}/")
 PARAMETERS_SINCE = (5, 0)
 """The first version whose SQL endpoint takes ``parameters``."""
 
 
-class SqlMixin(CellsMixin):
-    """SQL operations; mixed into `Base`."""
+class SqlOps:
+    """SQL of one base; `Base` delegates ``sql`` and ``sql_pages`` here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext, cells: Cells) -> None:
+        self._ctx = context
+        self._cells = cells
 
     async def sql(
         self,
@@ -97,7 +99,7 @@ class SqlMixin(CellsMixin):
         columns = [m for m in metadata if isinstance(m, dict)] if isinstance(metadata, list) else []
         rows = _rows_keyed_by_name(results, columns)
         if options is not None:
-            rows = self._columns_decoder(columns, options).rows(rows)
+            rows = self._cells.columns_decoder(columns, options).rows(rows)
         cap = result_cap(statement)
         return SqlResult(rows=rows, columns=columns, truncated=reading and len(rows) >= cap)
 

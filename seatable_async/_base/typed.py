@@ -26,7 +26,7 @@ from seatable_async.errors import (
 )
 from seatable_async.models import Table
 
-__all__ = ["CellsMixin", "Encoded", "WritePlan", "check_links", "row_items"]
+__all__ = ["Cells", "Encoded", "WritePlan", "check_links", "row_items"]
 
 Encoded = tuple[Table, RowEncoder, list[EncodedRow]]
 Row = Mapping[str, Any] | EncodedRow
@@ -66,10 +66,11 @@ def row_items(rows: object, what: str = "rows") -> list[Row]:
     return list(rows)
 
 
-class CellsMixin:
-    """Encoders and decoders for a base's tables; mixed into `Base`."""
+class Cells:
+    """Encoders and decoders for a base's tables, shared by its rows, SQL and export."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext) -> None:
+        self._ctx = context
 
     async def row_encoder(self, table: str, encode: bool | CellOptions = True) -> RowEncoder:
         """A `RowEncoder` for ``table`` (its columns from the cached metadata, the client's
@@ -80,7 +81,7 @@ class CellsMixin:
             ConfigurationError: ``encode`` is not True or a `CellOptions`.
         """
         options = cell_options(encode, "encode") or CellOptions()
-        return options.encoder((await self._ctx.schema.table(table)).columns, server_tz=self._tz)
+        return options.encoder((await self._ctx.schema.table(table)).columns, server_tz=self.tz)
 
     async def row_decoder(self, table: str, decode: bool | CellOptions = True) -> RowDecoder:
         """A `RowDecoder` for ``table`` (its columns from the cached metadata, the client's
@@ -90,13 +91,13 @@ class CellsMixin:
             NotFoundError: no such table.
         """
         options = cell_options(decode, "decode") or CellOptions()
-        return options.decoder((await self._ctx.schema.table(table)).columns, server_tz=self._tz)
+        return options.decoder((await self._ctx.schema.table(table)).columns, server_tz=self.tz)
 
     @property
-    def _tz(self) -> Any:
+    def tz(self) -> Any:
         return self._ctx.session.timezone
 
-    async def _plan_writes(
+    async def plan_writes(
         self, table: str, rows: Sequence[Row], encode: bool | CellOptions
     ) -> WritePlan:
         """Encode rows (unless ``encode=False``; `EncodedRow` items are sent as encoded) and
@@ -121,7 +122,7 @@ class CellsMixin:
         links = [(i, dict(e.links)) for i, e in enumerate(encoded) if e.links]
         return WritePlan([e.cells for e in encoded], links, meta, encoder)
 
-    async def _write_links(self, plan: WritePlan, row_ids: Sequence[str]) -> None:
+    async def write_links(self, plan: WritePlan, row_ids: Sequence[str]) -> None:
         """Write the plan's link cells to the rows ``row_ids`` (by input position).
 
         Raises:
@@ -177,14 +178,14 @@ class CellsMixin:
     def _encode_with(
         self, table: Table, rows: Sequence[Mapping[str, Any] | EncodedRow], options: CellOptions
     ) -> Encoded:
-        encoder = options.encoder(table.columns, server_tz=self._tz)
+        encoder = options.encoder(table.columns, server_tz=self.tz)
         out = [
             row if isinstance(row, EncodedRow) else encoder.row(row, index=index)
             for index, row in enumerate(rows)
         ]
         return table, encoder, out
 
-    async def _decode(
+    async def decode(
         self, table: str, rows: list[dict[str, Any]], options: CellOptions
     ) -> list[dict[str, Any]]:
         """Decode rows of ``table``; a value that does not fit its cached column type is
@@ -204,9 +205,9 @@ class CellsMixin:
         return (await self._table_decoder(table, options)).rows(rows)
 
     async def _table_decoder(self, table: str, options: CellOptions) -> RowDecoder:
-        return options.decoder((await self._ctx.schema.table(table)).columns, server_tz=self._tz)
+        return options.decoder((await self._ctx.schema.table(table)).columns, server_tz=self.tz)
 
-    def _columns_decoder(
+    def columns_decoder(
         self, columns: Sequence[Mapping[str, Any]], options: CellOptions
     ) -> RowDecoder:
         """A decoder for an SQL answer, from the columns its ``metadata`` describes."""
@@ -215,7 +216,7 @@ class CellsMixin:
             name, type_ = column.get("name"), column.get("type")
             if isinstance(name, str) and isinstance(type_, str):
                 unique.setdefault(name, column)
-        return options.decoder(unique.values(), server_tz=self._tz)
+        return options.decoder(unique.values(), server_tz=self.tz)
 
 
 def check_links(encoder: RowEncoder, rows: Sequence[EncodedRow]) -> None:

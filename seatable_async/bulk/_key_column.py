@@ -35,6 +35,7 @@ from typing import Any
 import attrs
 
 from seatable_async.cells import EncodedRow
+from seatable_async.cells._column_types import NUMERIC_TYPES, TEXT_TYPES, ColumnType
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import Column
 
@@ -46,9 +47,10 @@ def key_value(row: Mapping[str, Any] | EncodedRow, name: str) -> Any:
     return (row.cells if isinstance(row, EncodedRow) else row).get(name)
 
 
-_TEXT = frozenset({"text", "long-text", "email", "url", "single-select", "auto-number"})
-_NUMBER = frozenset({"number", "duration", "rating"})
-_KINDS = _TEXT | _NUMBER | {"checkbox", "date"}
+# Key columns compare as text, as numbers, as booleans or as calendar dates.
+_TEXT: frozenset[ColumnType] = TEXT_TYPES | {"single-select", "auto-number"}
+_NUMBER = NUMERIC_TYPES
+_KINDS: frozenset[ColumnType] = _TEXT | _NUMBER | {"checkbox", "date"}
 
 
 @attrs.frozen

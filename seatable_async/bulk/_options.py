@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_SETTLE",
+    "IMPORT_DEFAULTS",
     "MAX_BATCH_SIZE",
     "ImportOptions",
     "ProgressCallback",
@@ -110,3 +111,9 @@ class ImportOptions:
     @property
     def workers(self) -> int:
         return self.concurrency if self.concurrency is not None else DEFAULT_CONCURRENCY
+
+
+IMPORT_DEFAULTS = ImportOptions()
+"""Every setting at its default: the one place the defaults are declared is `ImportOptions`;
+signatures that spell the settings out (`Base.import_rows`, the CLI's ``import``) read theirs
+from here."""

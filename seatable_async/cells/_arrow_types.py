@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from seatable_async.cells._column_types import LIST_VALUED_TYPES, TEXT_TYPES, ColumnType
 from seatable_async.cells._common import is_integer, is_real
 from seatable_async.cells._deps import require
 from seatable_async.cells._spec import ColumnLike, ColumnSpec, column_spec
@@ -22,11 +23,13 @@ DEFAULT_SYSTEM_FIELDS = ("_id", "_ctime", "_mtime")
 
 Adapter = Callable[[Any], Any]
 
-_STRING_TYPES = frozenset(
-    {"text", "long-text", "email", "url", "single-select", "creator", "last-modifier",
-     "auto-number", "department-single-select", "button"}
-)  # fmt: skip
-_LIST_TYPES = frozenset({"multiple-select", "collaborator", "link", "image"})
+# Types whose Arrow column is a string, and those that are a list of strings (files are
+# lists of objects: they stay JSON text).
+_STRING_TYPES: frozenset[ColumnType] = TEXT_TYPES | {
+    "single-select", "creator", "last-modifier", "auto-number", "department-single-select",
+    "button",
+}  # fmt: skip
+_LIST_TYPES: frozenset[ColumnType] = LIST_VALUED_TYPES - {"file"}
 _SYSTEM_TYPES = {
     "_id": "text",
     "_ctime": "ctime",

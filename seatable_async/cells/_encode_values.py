@@ -10,6 +10,12 @@ from datetime import date, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from seatable_async.cells._column_types import (
+    LIST_VALUED_TYPES,
+    OBJECT_VALUED_TYPES,
+    TEXT_TYPES,
+    ColumnType,
+)
 from seatable_async.cells._common import (
     MAX_EXACT_INT,
     Invalid,
@@ -37,11 +43,8 @@ _SECONDS_WIRE = re.compile(r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 
 _ROW_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _USER_ID = re.compile(r"[^@\s]+@auth\.local")
-_TEXT_TYPES = frozenset({"text", "long-text", "email", "url"})
 # Types whose values are lists or objects: JSON text of those (CSV exports) is read back.
-_JSON_TYPES = frozenset(
-    {"multiple-select", "collaborator", "link", "file", "image", "geolocation", "digital-sign"}
-)
+_JSON_TYPES: frozenset[ColumnType] = LIST_VALUED_TYPES | OBJECT_VALUED_TYPES
 
 
 class CellEncoder:
@@ -82,7 +85,7 @@ class CellEncoder:
 
     def encode(self, spec: ColumnSpec, value: Any) -> Any:
         """The wire form of a non-missing ``value`` for ``spec``'s type."""
-        if spec.type in _TEXT_TYPES:
+        if spec.type in TEXT_TYPES:
             if not isinstance(value, str):
                 raise Invalid(f"a {spec.type} column takes a str")
             return value
@@ -234,7 +237,7 @@ def fast_encoder(spec: ColumnSpec, *, strict_options: bool) -> Callable[[Any], A
     It must never accept a value the full encoder would change or refuse.
     """
     kind = spec.type
-    if kind in _TEXT_TYPES:
+    if kind in TEXT_TYPES:
         return lambda v: v if type(v) is str else SLOW
     if kind == "number":
         return _fast_number

@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
 from seatable_async.cells._arrow_types import DEFAULT_SYSTEM_FIELDS, plan, system_spec
+from seatable_async.cells._column_types import DATE_TYPES, ColumnType
 from seatable_async.cells._decoder import RowDecoder
 from seatable_async.cells._deps import require
 from seatable_async.cells._spec import ColumnLike, ColumnSpec, column_specs
@@ -31,12 +32,12 @@ Row = Mapping[str, Any]
 #: Rows, or batches of rows (what ``Base.export`` yields).
 RowsOrBatches = Iterable[Row] | Iterable[Sequence[Row]]
 # Types whose decoder changes plain values (ids → names, strings → datetimes, …).
-_DECODED_TYPES = frozenset(
-    {"single-select", "multiple-select", "collaborator", "creator", "last-modifier", "link",
-     "date", "ctime", "mtime", "duration", "digital-sign", "long-text"}
-)  # fmt: skip
+_DECODED_TYPES: frozenset[ColumnType] = DATE_TYPES | {
+    "single-select", "multiple-select", "collaborator", "creator", "last-modifier", "link",
+    "duration", "digital-sign", "long-text",
+}  # fmt: skip
 # Decoded types that leave a plain str (their Arrow type) unchanged.
-_IDENTITY_TYPES = frozenset({"long-text"})
+_IDENTITY_TYPES: frozenset[ColumnType] = frozenset({"long-text"})
 
 
 class ArrowBuilder:

@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from seatable_async.cells._column_types import READ_ONLY_TYPES
 from seatable_async.errors import ConfigurationError
 
 __all__ = [
@@ -18,21 +19,6 @@ __all__ = [
     "column_spec",
     "column_specs",
 ]
-
-#: Column types the server computes itself. Writes to them are ignored by the server (formula,
-#: creator, ctime…) or, for auto-number, silently overwrite the sequence (API_ISSUES #4, #7).
-READ_ONLY_TYPES = frozenset(
-    {
-        "formula",
-        "link-formula",
-        "creator",
-        "ctime",
-        "last-modifier",
-        "mtime",
-        "auto-number",
-        "button",
-    }
-)
 
 #: Row fields every list-rows / SQL answer carries besides the columns (gateway, 5.0+).
 SYSTEM_FIELDS = (

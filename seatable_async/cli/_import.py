@@ -17,6 +17,7 @@ from rich.console import Console
 
 from seatable_async import Client
 from seatable_async.bulk import ImportOptions, ImportReport
+from seatable_async.bulk._options import IMPORT_DEFAULTS, MAX_BATCH_SIZE
 from seatable_async.cells import CellOptions, ReadOnlyColumnWarning
 from seatable_async.cli._app import (
     AllowInsecureHttp,
@@ -79,8 +80,9 @@ def import_command(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Batches in flight at once.")] = 8,
     batch_size: Annotated[
-        int, typer.Option(min=1, max=1000, help="Rows per request (SeaTable allows 1000).")
-    ] = 1000,
+        int,
+        typer.Option(min=1, max=MAX_BATCH_SIZE, help="Rows per request (SeaTable allows 1000)."),
+    ] = IMPORT_DEFAULTS.batch_size,
     allow_insecure_http: AllowInsecureHttp = False,
 ) -> None:
     """Append every row of a CSV, JSON Lines or Parquet file to a table, concurrently.
