@@ -1,4 +1,4 @@
-"""Select options and cascades of ``base.columns`` (mixed into `Columns`).
+"""Select options and cascades of ``base.columns`` (`Columns` forwards them here).
 
 Endpoints (gateway 4.4+ / legacy dtable-server before 6.0; 5.0 spec ``addSelectOption``,
 ``updateSelectOption``, ``deleteSelectOption``, ``updateColumnCascade``; official client
@@ -18,7 +18,7 @@ from seatable_async._base.routing import Endpoint
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import SelectOption
 
-__all__ = ["ColumnOptionsMixin"]
+__all__ = ["ColumnOptions"]
 
 ADD_OPTIONS = Endpoint(
     "base.columns.add_options",
@@ -54,10 +54,11 @@ SET_CASCADE = Endpoint(
 )
 
 
-class ColumnOptionsMixin:
-    """Select options and cascade settings; mixed into `Columns`."""
+class ColumnOptions:
+    """Select options and cascade settings of a base's columns; `Columns` delegates here."""
 
-    _ctx: BaseContext
+    def __init__(self, context: BaseContext) -> None:
+        self._ctx = context
 
     async def add_options(
         self, table: str, column: str, options: Sequence[Mapping[str, str]]

@@ -1,5 +1,5 @@
 """``base.columns``: list, insert, append, rename, resize, freeze, move, retype and delete
-columns; select options and cascades (`ColumnOptionsMixin`).
+columns; select options and cascades (`ColumnOptions`, forwarded by `Delegate`).
 
 Endpoints (gateway 4.4+ / legacy dtable-server before 6.0, same bodies on both; 5.0 spec
 ``listColumns``/``insertColumn``/``updateColumn``/``deleteColumn``/``appendColumns``, official
@@ -17,8 +17,9 @@ from typing import Any
 
 from seatable_async import _validate as check
 from seatable_async._base import schema_checks as schema
-from seatable_async._base.column_options import ColumnOptionsMixin
+from seatable_async._base.column_options import ColumnOptions
 from seatable_async._base.context import BaseContext
+from seatable_async._base.delegate import Delegate
 from seatable_async._base.routing import Endpoint
 from seatable_async.errors import ConfigurationError
 from seatable_async.models import Column
@@ -69,11 +70,18 @@ DELETE_COLUMN = Endpoint(
 )
 
 
-class Columns(ColumnOptionsMixin):
+class Columns:
     """The columns of a base's tables (``base.columns``)."""
+
+    # Select options and cascades live in `ColumnOptions`.
+    add_options = Delegate("_options", ColumnOptions.add_options)
+    update_options = Delegate("_options", ColumnOptions.update_options)
+    delete_options = Delegate("_options", ColumnOptions.delete_options)
+    set_cascade = Delegate("_options", ColumnOptions.set_cascade)
 
     def __init__(self, context: BaseContext):
         self._ctx = context
+        self._options = ColumnOptions(context)
 
     async def list(self, table: str, *, view: str | None = None) -> builtins.list[Column]:
         """Return the columns of a table, or the columns a view shows (its hidden ones left
