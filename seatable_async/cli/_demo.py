@@ -11,6 +11,7 @@ from rich.console import Console
 
 from seatable_async import Client
 from seatable_async.bulk import ImportOptions
+from seatable_async.bulk._options import DEFAULT_CONCURRENCY, IMPORT_DEFAULTS
 from seatable_async.cli._app import app, parse_rate_now
 from seatable_async.cli._errors import (
     EXIT_FAILED,
@@ -45,8 +46,12 @@ def demo(
             show_default=False,
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Batches in flight at once.")] = 8,
-    batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Rows per request.")] = 1000,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Batches in flight at once.")
+    ] = DEFAULT_CONCURRENCY,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=1000, help="Rows per request.")
+    ] = IMPORT_DEFAULTS.batch_size,
     token_ttl: Annotated[
         float,
         typer.Option(

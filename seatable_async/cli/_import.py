@@ -17,7 +17,7 @@ from rich.console import Console
 
 from seatable_async import Client
 from seatable_async.bulk import ImportOptions, ImportReport
-from seatable_async.bulk._options import IMPORT_DEFAULTS, MAX_BATCH_SIZE
+from seatable_async.bulk._options import DEFAULT_CONCURRENCY, IMPORT_DEFAULTS, MAX_BATCH_SIZE
 from seatable_async.cells import CellOptions, ReadOnlyColumnWarning
 from seatable_async.cli._app import (
     AllowInsecureHttp,
@@ -78,7 +78,9 @@ def import_command(
             show_default=False,
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Batches in flight at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Batches in flight at once.")
+    ] = DEFAULT_CONCURRENCY,
     batch_size: Annotated[
         int,
         typer.Option(min=1, max=MAX_BATCH_SIZE, help="Rows per request (SeaTable allows 1000)."),

@@ -29,3 +29,15 @@ def test_the_cli_batch_size_default_is_the_options_default() -> None:
 
     batch_size = inspect.signature(import_command).parameters["batch_size"]
     assert batch_size.default == IMPORT_DEFAULTS.batch_size == 1000
+
+
+@pytest.mark.parametrize("command", ["import_command", "demo"])
+def test_the_cli_import_defaults_are_the_options_defaults(command: str) -> None:
+    """The demo and the import command take batch size and concurrency from `ImportOptions`."""
+    pytest.importorskip("typer")
+    from seatable_async.cli import _demo, _import
+
+    function = getattr(_import if command == "import_command" else _demo, command)
+    parameters = inspect.signature(function).parameters
+    assert parameters["batch_size"].default == IMPORT_DEFAULTS.batch_size
+    assert parameters["concurrency"].default == IMPORT_DEFAULTS.workers
