@@ -99,7 +99,7 @@ from ._faults import Faults
 from ._limits import Limits
 from ._missing import MissingExtraError
 from ._serve_app import serve_app, serve_app_in_thread
-from ._server import serve_forever
+from ._serve_forever import serve_forever
 from ._state import Base, User
 from ._stats import EmulatorStats
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._emulator import VERSIONS
 from ._missing import MissingExtraError
-from ._server import serve_forever
+from ._serve_forever import serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:

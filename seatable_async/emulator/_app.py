@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio
@@ -41,7 +43,8 @@ from ._http import (
 from ._limits import drf_throttled
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    from ._services import Services
+    from ._socket import SocketServer
 
 log = logging.getLogger("seatable_async.emulator")
 
@@ -78,12 +81,14 @@ def fault_response(status: int) -> Response:
 
 
 class EmulatorApp:
-    """ASGI callable serving one `Emulator`."""
+    """ASGI callable serving one emulator's ``services``; ``sockets`` gives its Socket.IO
+    server (None without python-socketio)."""
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(self, services: Services, sockets: Callable[[], SocketServer | None]) -> None:
+        self.services = services
+        self._sockets = sockets
         self.router = Router()
-        version = emu.version_tuple
+        version = services.version.numbers
         _routes_account.register(self.router, version)
         _routes_admin.register(self.router, version)
         _routes_tokens.register(self.router, version)
@@ -98,8 +103,8 @@ class EmulatorApp:
             _routes_webhooks,
         ):
             module.register(self.router, version)
-        _activity.record_activities(emu)
-        if emu.control:
+        _activity.record_activities(services.state, services.events, services.clock.now)
+        if services.settings.control:
             _control.register(self.router)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,17 +116,19 @@ class EmulatorApp:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        if scope["path"].startswith(SOCKET_PREFIXES) and self.emu.sockets is not None:
-            socket_app = self.emu.sockets.app_for(scope["path"])
+        sockets = self._sockets() if scope["path"].startswith(SOCKET_PREFIXES) else None
+        if sockets is not None:
+            socket_app = sockets.app_for(scope["path"])
             if socket_app is not None:  # Socket.IO (`_socket`), on the paths of this version
-                await self.emu.sockets(socket_app, scope, receive, send)
+                await sockets(socket_app, scope, receive, send)
                 return
         if scope["type"] != "http":
             return
-        emu = self.emu
-        if emu.late.pending:
-            emu.late.apply_due()
-        stats = emu.stats
+        services = self.services
+        settings = services.settings
+        if services.late.pending:
+            services.late.apply_due()
+        stats = services.stats
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw_path.split(b"?", 1)[0]
         method = scope["method"]
@@ -132,19 +139,19 @@ class EmulatorApp:
         else:
             name = "method_not_allowed" if known else "slash_redirect" if redirect else "unknown"
         stats.count("requests", name)
-        req = Request(emu, scope, receive, raw_path.decode("latin-1"))
+        req = Request(services, scope, receive, raw_path.decode("latin-1"))
         req.params = params
         if route is not None:
             req.family = route.family
-        if emu.latency > 0:
-            await anyio.sleep(emu.latency)
+        if settings.latency > 0:
+            await anyio.sleep(settings.latency)
         family = route.family if route is not None else ""
         is_base = family in BASE_FAMILIES
         headers: list[tuple[bytes, bytes]] = []
         if family == "gateway":
             headers.append(_POWERED)
         fault: str | None = None
-        injector = emu.injector
+        injector = settings.injector
         if injector is not None and (
             is_base or (family == "token" and injector.faults.token_endpoints)
         ):
@@ -164,10 +171,9 @@ class EmulatorApp:
             if fault == "late":
                 if route is not None and method != "GET":
                     await req.body()  # read now: the write runs later from the cached body
-                    emu.late.schedule(
-                        emu.now() + injector.faults.late_commit_delay, route.handler, req
-                    )
-                    emu.late.start_waker()
+                    due = services.clock.now() + injector.faults.late_commit_delay
+                    services.late.schedule(due, functools.partial(route.handler, req))
+                    services.late.start_waker()
                 await self._send(send, fault_response(status), headers)
                 return
             if fault == "reset":
@@ -215,16 +221,19 @@ class EmulatorApp:
         headers: list[tuple[bytes, bytes]],
     ) -> Response | None:
         """A 429 when a limit is hit (gateway ``x-ratelimit-*`` go into ``headers``)."""
-        emu = self.emu
-        lim = emu.limits
+        services = self.services
+        lim = services.settings.limits
+        now = services.clock.now()
         if family in BASE_FAMILIES:
-            window = emu.base_window()
+            window = services.settings.base_window()
             month = lim.base_per_month if lim is not None else None
             if window is None and month is None:
                 return None
             uuid = params.get("uuid", "")
-            blocked, extra = emu.policy.base(
-                uuid, emu.team_of(uuid), window, month, emu.now(), emu.zone, family == "gateway"
+            team = services.state.team_of(uuid)
+            zone = services.state.zone
+            blocked, extra = services.policy.base(
+                uuid, team, window, month, now, zone, family == "gateway"
             )
             headers += extra
             return blocked
@@ -232,17 +241,17 @@ class EmulatorApp:
             return None
         client = req.scope.get("client") or ("", 0)
         if name == "auth_token":
-            return emu.policy.web(f"auth:{client[0]}", lim.auth_token_per_minute, emu.now())
+            return services.policy.web(f"auth:{client[0]}", lim.auth_token_per_minute, now)
         key = req.headers.get("authorization") or f"ip:{client[0]}"
-        return emu.policy.web(f"account:{key}", lim.account_per_minute, emu.now())
+        return services.policy.web(f"account:{key}", lim.account_per_minute, now)
 
     def _headers(
         self, response: Response, extra: list[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
-        self.emu.stats.count("statuses", response.status)
+        self.services.stats.count("statuses", response.status)
         # Every answer is dated by the server's clock, as nginx in front of SeaTable does; a
         # client dates a Base-Token's exp by it (the token carries no iat).
-        date = email.utils.formatdate(self.emu.now(), usegmt=True).encode()
+        date = email.utils.formatdate(self.services.clock.now(), usegmt=True).encode()
         headers = [(b"content-length", str(len(response.body)).encode()), (b"date", date)]
         if response.content_type is not None:
             headers.append((b"content-type", response.content_type))

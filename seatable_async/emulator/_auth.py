@@ -14,7 +14,7 @@ from ._http import HTTPError, Request, error_message, error_msg
 from ._state import Base, User
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    from ._stats import EmulatorStats
 
 PERMISSION_DENIED = "Permission denied."
 NO_WRITE = "You don't have permission to perform this operation on this base."
@@ -29,8 +29,8 @@ def credentials(req: Request) -> str | None:
     if len(parts) != 2:
         return None
     scheme = parts[0].lower()
-    req.emu.stats.count("schemes", scheme)
-    if scheme == "token" or (scheme == "bearer" and req.emu.version_tuple >= (4, 0)):
+    req.services.stats.count("schemes", scheme)
+    if scheme == "token" or (scheme == "bearer" and req.services.version.numbers >= (4, 0)):
         return parts[1]
     return None
 
@@ -41,7 +41,7 @@ def account_user(req: Request) -> User:
     token = credentials(req)
     if token is None:
         raise HTTPError.json(403, {"detail": "Authentication credentials were not provided."})
-    user = req.emu.state.users_by_token.get(token)
+    user = req.services.state.users_by_token.get(token)
     if user is None:
         raise HTTPError.json(401, {"detail": "Invalid token"})
     return user
@@ -71,21 +71,21 @@ class ApiAccess:
 
 def api_access(req: Request) -> ApiAccess:
     """Resolve an API-Token header; any failure is 403 ``Permission denied.``."""
-    emu = req.emu
+    services = req.services
     token = credentials(req)
     if token is None:
         raise error_msg(403, PERMISSION_DENIED)
-    state = emu.state
+    state = services.state
     with state.lock:
         api = state.api_tokens.get(token)
         if api is not None:
             base = state.bases.get(api.base_uuid)
             if base is None:
                 raise error_msg(403, PERMISSION_DENIED)
-            api.last_access = emu.now()
+            api.last_access = services.clock.now()
             return ApiAccess(base, api.app_name, api.permission, "", False)
-    claims = emu.temp_codec.decode(token)
-    if claims is None or float(claims.get("exp", 0)) <= emu.now():
+    claims = services.tokens.temp_codec.decode(token)
+    if claims is None or float(claims.get("exp", 0)) <= services.clock.now():
         raise error_msg(403, PERMISSION_DENIED)
     base_opt = state.bases.get(str(claims.get("dtable_uuid")))
     if base_opt is None:
@@ -93,8 +93,8 @@ def api_access(req: Request) -> ApiAccess:
     return ApiAccess(base_opt, "scripts", "rw", str(claims.get("username", "")), True)
 
 
-def _reject(emu: Emulator, family: str, reason: str) -> HTTPError:
-    emu.stats.add("rejected_tokens")
+def _reject(stats: EmulatorStats, family: str, reason: str) -> HTTPError:
+    stats.add("rejected_tokens")
     if family == "gateway":
         return error_message(403, "invalid token")
     if reason == "expired":
@@ -108,17 +108,17 @@ def base_access(
     req: Request, family: str, base_uuid: str, write: bool
 ) -> tuple[Base, dict[str, Any]]:
     """Check the Base-Token for ``base_uuid``; see the package docstring for the error bodies."""
-    emu = req.emu
+    services = req.services
     token = credentials(req)
     if token is None:
         bearer_too_old = req.headers.get("authorization", "").lower().startswith("bearer ")
-        raise _reject(emu, family, "scheme" if bearer_too_old else "missing")
-    claims = emu.codec.decode(token)
+        raise _reject(services.stats, family, "scheme" if bearer_too_old else "missing")
+    claims = services.tokens.codec.decode(token)
     if claims is None or claims.get("dtable_uuid") != base_uuid:
-        raise _reject(emu, family, "invalid")
-    if float(claims.get("exp", 0)) <= emu.now():
-        raise _reject(emu, family, "expired")
-    base = emu.state.bases.get(base_uuid)
+        raise _reject(services.stats, family, "invalid")
+    if float(claims.get("exp", 0)) <= services.clock.now():
+        raise _reject(services.stats, family, "expired")
+    base = services.state.bases.get(base_uuid)
     if base is None:
         if family == "gateway":
             raise error_message(404, "base not found")

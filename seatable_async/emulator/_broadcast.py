@@ -2,7 +2,7 @@
 
 `BroadcastingRows` has the write methods of `RowStore` (same signatures), so a route or the SQL
 runner writes through it exactly as through the store; when anyone listens on
-``emu.events`` it also builds the operation dtable-server would broadcast and emits it, under
+the event bus it also builds the operation dtable-server would broadcast and emits it, under
 the state lock so operations go out in the order they were applied.
 
 Which operation a REST write becomes is not recorded (dtable-server's REST handlers are not
@@ -32,10 +32,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._cells import SQL_TYPES as _SQL_TYPES
+from ._events import EventBus
 from ._records import Base, Column, Table, quote_ident
+from ._state import State
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
     from ._store import Inserted
 
 __all__ = ["BroadcastingRows", "append_builder", "fetch_rows", "op_cells"]
@@ -85,11 +86,11 @@ def _stored_to_op(col: Column, loader: Callable[[Any], Any] | None) -> Callable[
     return to_op
 
 
-def append_builder(emu: Emulator, table: Table, inserted: Inserted) -> Callable[[], list[Any]]:
+def append_builder(state: State, table: Table, inserted: Inserted) -> Callable[[], list[Any]]:
     """A function that builds the ``row_datas`` of an ``append_rows`` operation from the
     records just inserted: system fields and every set cell keyed by column key. It captures
     what it needs, so it gives the same answer whenever it is called."""
-    codec = emu.state.codec
+    codec = state.codec
     position = {name: i for i, name in enumerate(inserted.names)}
     cells = [
         (position[c.name], c.key, _stored_to_op(c, codec.loader(c)))
@@ -132,11 +133,8 @@ def op_cells(
     return out
 
 
-def fetch_rows(
-    emu: Emulator, base: Base, table: Table, ids: list[str]
-) -> dict[str, dict[str, Any]]:
+def fetch_rows(state: State, base: Base, table: Table, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The stored rows with ``ids`` (by column name, values loaded), by row id."""
-    state = emu.state
     names = [*_ROW_SYSTEM, *(c.name for c in table.columns)]
     select = ", ".join(quote_ident(n) for n in names)
     loaders = [(c.name, state.codec.loader(c)) for c in table.columns]
@@ -187,19 +185,23 @@ class BroadcastingRows:
     """Writes rows through the state's `RowStore` and emits each write's operation.
 
     Args:
-        emu: the emulator.
+        state: where the rows are stored.
+        events: where each write's operation is published.
         single: the write comes from a single-row endpoint (``insert_row``/``modify_row``/
             ``delete_row`` instead of the plural operations).
         origin: the Socket.IO connection that sent the write, if any (not echoed to it).
     """
 
-    def __init__(self, emu: Emulator, *, single: bool = False, origin: object = None) -> None:
-        self.emu = emu
+    def __init__(
+        self, state: State, events: EventBus, *, single: bool = False, origin: object = None
+    ) -> None:
+        self.state = state
+        self.events = events
         self.single = single
         self.origin = origin
 
     def _emit(self, base: Base, operation: dict[str, Any]) -> None:
-        self.emu.events.emit(base.uuid, operation, self.origin)
+        self.events.emit(base.uuid, operation, self.origin)
 
     def insert_rows(
         self,
@@ -209,13 +211,13 @@ class BroadcastingRows:
         creator: str,
         archived: bool = False,
     ) -> tuple[list[str], dict[str, Any] | None]:
-        state = self.emu.state
-        if archived or not self.emu.events.listening:
+        state = self.state
+        if archived or not self.events.listening:
             return state.insert_rows(base, table, rows, creator, archived)
         with state.lock:
             anchor = last_row_id(base, table) if self.single else None
             inserted = state.insert_stored(base, table, rows, creator)
-            datas = append_builder(self.emu, table, inserted)
+            datas = append_builder(state, table, inserted)
             op_type = "insert_row" if self.single else "append_rows"
 
             def build() -> dict[str, Any]:
@@ -230,21 +232,21 @@ class BroadcastingRows:
                     }
                 return {"op_type": "append_rows", "table_id": table.id, "row_datas": datas()}
 
-            self.emu.events.emit_built_later(base.uuid, op_type, table.id, build, self.origin)
+            self.events.emit_built_later(base.uuid, op_type, table.id, build, self.origin)
         return inserted.ids, inserted.first
 
     def update_rows(
         self, base: Base, table: Table, updates: Iterable[tuple[str, dict[str, Any]]], user: str
     ) -> int:
-        state = self.emu.state
-        if not self.emu.events.listening:
+        state = self.state
+        if not self.events.listening:
             return state.update_rows(base, table, updates, user)
         updates = list(updates)
         with state.lock:
             ids = list(dict.fromkeys(row_id for row_id, _ in updates))
-            before = fetch_rows(self.emu, base, table, ids)
+            before = fetch_rows(state, base, table, ids)
             count = state.update_rows(base, table, updates, user)
-            after = fetch_rows(self.emu, base, table, ids)
+            after = fetch_rows(state, base, table, ids)
             touched: dict[str, list[str]] = {}
             for row_id, row in updates:
                 names = touched.setdefault(row_id, [])
@@ -281,12 +283,12 @@ class BroadcastingRows:
         }
 
     def delete_rows(self, base: Base, table: Table, row_ids: list[str]) -> int:
-        state = self.emu.state
-        if not self.emu.events.listening:
+        state = self.state
+        if not self.events.listening:
             return state.delete_rows(base, table, row_ids)
         with state.lock:
             ids = list(dict.fromkeys(row_ids))
-            before = fetch_rows(self.emu, base, table, ids)
+            before = fetch_rows(state, base, table, ids)
             present = [i for i in ids if i in before]
             uppers = upper_row_ids(base, table, present)
             count = state.delete_rows(base, table, row_ids)

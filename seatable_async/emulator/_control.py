@@ -9,6 +9,7 @@ No authentication: only ever bind a control-enabled emulator to 127.0.0.1.
 
 from __future__ import annotations
 
+from . import _seed as seed
 from ._faults import Faults
 from ._http import Request, Response, Router, error_msg, json_response
 from ._limits import Limits
@@ -16,12 +17,12 @@ from ._limits import Limits
 
 async def stats(req: Request) -> Response:
     if req.method == "DELETE":
-        req.emu.stats.reset()
-    return json_response(req.emu.stats.as_dict())
+        req.services.stats.reset()
+    return json_response(req.services.stats.as_dict())
 
 
 async def create_base(req: Request) -> Response:
-    emu = req.emu
+    services = req.services
     data = await req.json_object()
     name = data.get("name")
     tables = data.get("tables")
@@ -33,42 +34,45 @@ async def create_base(req: Request) -> Response:
     ):
         raise error_msg(400, "tables invalid.")
     try:
-        base = emu.add_base(owner, name, tables)
+        base = seed.add_base(services.state, owner, name, tables)
     except ValueError as exc:
         raise error_msg(400, str(exc)) from None
-    token = emu.add_api_token(base, "control", "rw")
+    token = seed.add_api_token(services.state, services.clock.now, base, "control", "rw")
     return json_response({"uuid": base.uuid, "workspace_id": base.workspace_id, "api_token": token})
 
 
 async def config(req: Request) -> Response:
-    emu = req.emu
+    services = req.services
     data = await req.json_object()
     try:
         if "latency" in data:
-            emu.latency = float(data["latency"])
+            services.settings.latency = float(data["latency"])
         if "token_ttl" in data:
-            emu.token_ttl = float(data["token_ttl"])
+            services.settings.token_ttl = float(data["token_ttl"])
         if "rate_limit" in data:
             rl = data["rate_limit"]
-            emu.rate_limit = None if rl is None else (int(rl[0]), float(rl[1]))
+            services.settings.rate_limit = None if rl is None else (int(rl[0]), float(rl[1]))
         if "faults" in data:
             f = data["faults"]
-            emu.faults = None if f is None else Faults(**f)
+            services.settings.faults = None if f is None else Faults(**f)
         if "limits" in data:
             lim = data["limits"]
-            emu.limits = Limits(**lim) if isinstance(lim, dict) else lim
+            services.settings.limits = Limits(**lim) if isinstance(lim, dict) else lim
         if "advance" in data:
-            emu.advance(float(data["advance"]))
+            services.advance(float(data["advance"]))
     except (TypeError, ValueError, IndexError) as exc:
         raise error_msg(400, f"config invalid: {exc}") from None
     return json_response({"success": True})
 
 
 async def rows(req: Request) -> Response:
+    services = req.services
+    services.late.apply_due()
     try:
-        return json_response({"rows": req.emu.rows(req.params["uuid"], req.params["table"])})
+        found = services.state.rows_of(req.params["uuid"], req.params["table"])
     except KeyError:
         raise error_msg(404, "not found.") from None
+    return json_response({"rows": found})
 
 
 def register(router: Router) -> None:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attrs import define, field
 
 from ._activity_log import ActivityLog
 
-if TYPE_CHECKING:
-    from ._records import Base
-    from ._state import State
-
-__all__ = ["BaseExtras", "Link", "extras_of", "stamp"]
+__all__ = ["BaseExtras", "Link", "stamp"]
 
 
 @define
@@ -90,15 +86,6 @@ class BaseExtras:
     def copy(self) -> BaseExtras:
         """A deep copy for a copied base (links and files travel, messages do not)."""
         return BaseExtras(links=copy.deepcopy(self.links))
-
-
-def extras_of(state: State, base: Base) -> BaseExtras:
-    """The extras of ``base`` (created on first use)."""
-    with state.lock:
-        found = state.extras.get(base.uuid)
-        if found is None:
-            found = state.extras[base.uuid] = BaseExtras()
-        return found
 
 
 def stamp(ts: float) -> str:

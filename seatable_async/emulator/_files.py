@@ -14,11 +14,11 @@ LINK_TTL = 3600.0
 
 async def upload_link(req: Request) -> Response:
     access = api_access(req)
-    emu = req.emu
+    services = req.services
     token = secrets.token_hex(18)
-    with emu.state.lock:
-        emu.upload_links[token] = (access.base.uuid, emu.now() + LINK_TTL)
-    month = datetime.fromtimestamp(emu.now(), tz=timezone.utc).strftime("%Y-%m")
+    with services.state.lock:
+        services.files.upload[token] = (access.base.uuid, services.clock.now() + LINK_TTL)
+    month = datetime.fromtimestamp(services.clock.now(), tz=timezone.utc).strftime("%Y-%m")
     return json_response(
         {
             "upload_link": f"{req.base_url}/seafhttp/upload-api/{token}",
@@ -43,11 +43,11 @@ def _unique(existing: dict[str, bytes], folder: str, name: str) -> str:
 
 
 async def upload(req: Request) -> Response:
-    emu = req.emu
-    link = emu.upload_links.get(req.params["token"])
-    if link is None or link[1] <= emu.now():
+    services = req.services
+    link = services.files.upload.get(req.params["token"])
+    if link is None or link[1] <= services.clock.now():
         raise error_msg(403, "Access token not found.")
-    base = emu.state.bases.get(link[0])
+    base = services.state.bases.get(link[0])
     if base is None:
         raise error_msg(404, "dtable not found.")
     form = await req.form()
@@ -65,7 +65,7 @@ async def upload(req: Request) -> Response:
     rel = str(form.get("relative_path") or "").strip("/")
     folder = (parent[len(prefix) :].rstrip("/") + ("/" + rel if rel else "")) or ""
     replace = str(form.get("replace", "0")) in ("1", "true", "True")
-    with emu.state.lock:
+    with services.state.lock:
         name = filename if replace else _unique(base.assets, folder, filename)
         base.assets[f"{folder}/{name}"] = content
     file_id = secrets.token_hex(20)
@@ -84,23 +84,23 @@ def _asset_path(req: Request) -> str:
 
 async def download_link(req: Request) -> Response:
     access = api_access(req)
-    emu = req.emu
+    services = req.services
     path = _asset_path(req)
     if path not in access.base.assets:
         raise error_msg(400, f"path {path} not found.")
     token = secrets.token_hex(18)
-    with emu.state.lock:
-        emu.download_links[token] = (access.base.uuid, path, emu.now() + LINK_TTL)
+    with services.state.lock:
+        services.files.download[token] = (access.base.uuid, path, services.clock.now() + LINK_TTL)
     name = quote(path.rsplit("/", 1)[-1])
     return json_response({"download_link": f"{req.base_url}/seafhttp/files/{token}/{name}"})
 
 
 async def download(req: Request) -> Response:
-    emu = req.emu
-    link = emu.download_links.get(req.params["token"])
-    if link is None or link[2] <= emu.now():
+    services = req.services
+    link = services.files.download.get(req.params["token"])
+    if link is None or link[2] <= services.clock.now():
         raise error_msg(404, "File not found.")
-    base = emu.state.bases.get(link[0])
+    base = services.state.bases.get(link[0])
     content = base.assets.get(link[1]) if base is not None else None
     if content is None:
         raise error_msg(404, "File not found.")
@@ -110,7 +110,7 @@ async def download(req: Request) -> Response:
 async def delete_asset(req: Request) -> Response:
     access = api_access(req)
     path = _asset_path(req)
-    with req.emu.state.lock:
+    with req.services.state.lock:
         if access.base.assets.pop(path, None) is None:
             raise error_msg(404, "File not found.")
     return json_response({"success": True})

@@ -26,12 +26,11 @@ import uuid as uuidlib
 from datetime import datetime, timezone
 
 from ._auth import account_user, api_access
-from ._extras import extras_of
 from ._files import LINK_TTL
 from ._http import Request, Response, Router, error_msg, json_response
 from ._records import Base
 from ._routes_account import base_dict, workspace_of
-from ._state import State
+from ._state import State, extras_of
 
 _ROOT = "/custom"
 
@@ -55,7 +54,7 @@ async def asset_dir(req: Request) -> Response:
         raise error_msg(404, "parent_dir not found.")
     dirs: list[str] = []
     files: list[str] = []
-    with req.emu.state.lock:
+    with req.services.state.lock:
         for key in sorted(base.assets):
             if not key.startswith(folder + "/"):
                 continue
@@ -77,17 +76,17 @@ async def asset_file(req: Request) -> Response:
     content = base.assets.get(key)
     if content is None:
         raise error_msg(404, f"File {name} not found.")
-    uuids = extras_of(req.emu.state, base).custom_uuids
-    with req.emu.state.lock:
+    uuids = extras_of(req.services.state, base).custom_uuids
+    with req.services.state.lock:
         asset_uuid = uuids.setdefault(key, str(uuidlib.uuid4()))
-    when = datetime.fromtimestamp(req.emu.now(), tz=timezone.utc)
+    when = datetime.fromtimestamp(req.services.clock.now(), tz=timezone.utc)
     return json_response(
         {
             "dirent": {
                 "is_file": True,
                 "obj_name": name,
                 "file_size": len(content),
-                "last_update": req.emu.state.iso_seconds(when.timestamp()),
+                "last_update": req.services.state.iso_seconds(when.timestamp()),
                 "uuid": asset_uuid,
             }
         }
@@ -99,10 +98,10 @@ async def upload_link(req: Request) -> Response:
     path = req.query.get("path", "/")
     if not _exists(base, _folder(path)):
         raise error_msg(404, "parent_dir not found.")
-    emu = req.emu
+    services = req.services
     token = secrets.token_hex(18)
-    with emu.state.lock:
-        emu.upload_links[token] = (base.uuid, emu.now() + LINK_TTL)
+    with services.state.lock:
+        services.files.upload[token] = (base.uuid, services.clock.now() + LINK_TTL)
     return json_response(
         {
             "upload_link": f"{req.base_url}/seafhttp/upload-api/{token}",
@@ -120,10 +119,10 @@ async def download_link(req: Request) -> Response:
     key = _folder(path)
     if key not in base.assets:
         raise error_msg(400, f"path {path} not found.")
-    emu = req.emu
+    services = req.services
     token = secrets.token_hex(18)
-    with emu.state.lock:
-        emu.download_links[token] = (base.uuid, key, emu.now() + LINK_TTL)
+    with services.state.lock:
+        services.files.download[token] = (base.uuid, key, services.clock.now() + LINK_TTL)
     name = key.rsplit("/", 1)[-1]
     return json_response({"download_link": f"{req.base_url}/seafhttp/files/{token}/{name}"})
 
@@ -161,7 +160,7 @@ async def dtable_copy(req: Request) -> Response:
     src_ws = workspace_of(req, str(data["src_workspace_id"]), user)
     dst_ws = workspace_of(req, str(data["dst_workspace_id"]), user)
     name = str(data["name"])
-    state = req.emu.state
+    state = req.services.state
     source = state.find_base(src_ws, name)
     if source is None:
         raise error_msg(404, f"dtable {name} not found.")

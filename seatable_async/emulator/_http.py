@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote
 from attrs import define, field
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    from ._services import Services
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -63,12 +63,12 @@ def error_message(status: int, msg: str) -> HTTPError:
 
 
 class Request:
-    """The parts of an ASGI request a handler needs."""
+    """The parts of an ASGI request a handler needs, and the emulator's collaborators it may
+    use (``services``)."""
 
     __slots__ = (
         "_body",
         "_receive",
-        "emu",
         "family",
         "headers",
         "method",
@@ -76,10 +76,11 @@ class Request:
         "path",
         "query",
         "scope",
+        "services",
     )
 
-    def __init__(self, emu: Emulator, scope: Scope, receive: Receive, path: str) -> None:
-        self.emu = emu
+    def __init__(self, services: Services, scope: Scope, receive: Receive, path: str) -> None:
+        self.services = services
         self.scope = scope
         self._receive = receive
         self.method: str = scope["method"]

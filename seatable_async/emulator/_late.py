@@ -18,10 +18,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._http import Request, Response
+from typing import Any
 
 log = logging.getLogger("seatable_async.emulator")
 
@@ -29,12 +26,12 @@ log = logging.getLogger("seatable_async.emulator")
 WAKER_POLL = 0.05
 
 
-def run_now(coro: Coroutine[Any, Any, Response]) -> Response:
+def run_now(coro: Coroutine[Any, Any, object]) -> object:
     """Run a handler coroutine that never suspends (its request body is already read)."""
     try:
         coro.send(None)
     except StopIteration as done:
-        result: Response = done.value
+        result: object = done.value
         return result
     coro.close()
     raise RuntimeError("a late-committed handler tried to suspend")
@@ -48,7 +45,7 @@ class LateCommits:
     ) -> None:
         self._clock = clock
         self._on_applied = on_applied
-        self._heap: list[tuple[float, int, Callable[[], Coroutine[Any, Any, Response]]]] = []
+        self._heap: list[tuple[float, int, Callable[[], Coroutine[Any, Any, object]]]] = []
         self._order = itertools.count()
         self._lock = threading.RLock()
         self.applied = 0
@@ -62,16 +59,12 @@ class LateCommits:
         with self._lock:
             return self._heap[0][0] if self._heap else None
 
-    def schedule(
-        self,
-        due: float,
-        handler: Callable[[Request], Awaitable[Response]],
-        req: Request,
-    ) -> None:
-        """Queue ``handler(req)`` to run at ``due`` (``req``'s body must already be read)."""
+    def schedule(self, due: float, start: Callable[[], Awaitable[object]]) -> None:
+        """Queue the handler call ``start`` to run at ``due`` (its request's body must
+        already be read)."""
 
-        def call() -> Coroutine[Any, Any, Response]:
-            coro = handler(req)
+        def call() -> Coroutine[Any, Any, object]:
+            coro = start()
             assert isinstance(coro, Coroutine)
             return coro
 

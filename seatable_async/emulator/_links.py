@@ -15,14 +15,12 @@ Cells read back as ``[{"display_value", "row_id"}]`` on the gateway and in SQL (
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _cells
-from ._extras import Link, extras_of
+from ._extras import Link
 from ._records import Base, Column, Table, new_key, quote_ident
-
-if TYPE_CHECKING:
-    from ._state import State
+from ._state import State, extras_of
 
 __all__ = [
     "CELL_CAP",

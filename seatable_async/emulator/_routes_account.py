@@ -18,7 +18,7 @@ async def ping(req: Request) -> Response:
 
 
 async def server_info(req: Request) -> Response:
-    return json_response({"version": req.emu.full_version, "edition": "enterprise edition"})
+    return json_response({"version": req.services.version.full, "edition": "enterprise edition"})
 
 
 async def dtable_server_ping(req: Request) -> Response:
@@ -50,7 +50,7 @@ async def auth_token(req: Request) -> Response:
         raise HTTPError.json(400, missing)
     if not isinstance(username, str) or not isinstance(password, str):
         raise HTTPError.json(400, _BAD_LOGIN)
-    user = req.emu.state.find_user(username)
+    user = req.services.state.find_user(username)
     if user is None or user.password != password:
         raise HTTPError.json(400, _BAD_LOGIN)
     if user.otp is not None:
@@ -117,7 +117,7 @@ def base_dict(state: State, base: Base, full: bool = True) -> dict[str, Any]:
 
 async def workspaces(req: Request) -> Response:
     user = account_user(req)
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         tables = [
             base_dict(state, b, False)
@@ -148,7 +148,7 @@ async def workspaces(req: Request) -> Response:
 
 def workspace_of(req: Request, ws: str, user: User) -> int:
     """Workspace id from the path, 404 ``Workspace <id> not found.``, 403 if not the owner's."""
-    state = req.emu.state
+    state = req.services.state
     try:
         ws_id = int(ws)
     except ValueError:
@@ -164,7 +164,7 @@ def workspace_of(req: Request, ws: str, user: User) -> int:
 def base_in_workspace(req: Request, user: User) -> Base:
     ws_id = workspace_of(req, req.params["ws"], user)
     name = req.params["name"]
-    base = req.emu.state.find_base(ws_id, name)
+    base = req.services.state.find_base(ws_id, name)
     if base is None:
         raise error_msg(404, f"dtable {name} not found.")
     return base
@@ -178,12 +178,12 @@ async def create_base(req: Request) -> Response:
         raise error_msg(400, "name invalid.")
     ws_raw = data.get("workspace_id")
     ws_id = user.workspace_id if ws_raw in (None, "") else workspace_of(req, str(ws_raw), user)
-    if req.emu.state.find_base(ws_id, name) is not None:
+    if req.services.state.find_base(ws_id, name) is not None:
         raise error_msg(400, f"Table {name} already exists.")
-    base = req.emu.state.add_base(user, name, None, ws_id)
+    base = req.services.state.add_base(user, name, None, ws_id)
     table = base.tables[0]
-    req.emu.state.insert_rows(base, table, [{}, {}, {}], user.email)
-    return json_response({"table": base_dict(req.emu.state, base)}, 201)
+    req.services.state.insert_rows(base, table, [{}, {}, {}], user.email)
+    return json_response({"table": base_dict(req.services.state, base)}, 201)
 
 
 async def delete_base(req: Request) -> Response:
@@ -193,17 +193,17 @@ async def delete_base(req: Request) -> Response:
     name = data.get("name") or req.query.get("name")
     if not isinstance(name, str) or not name:
         raise error_msg(400, "name invalid.")
-    base = req.emu.state.find_base(ws_id, name)
+    base = req.services.state.find_base(ws_id, name)
     if base is None:
         raise error_msg(404, f"dtable {name} not found.")
-    req.emu.state.delete_base(base)
+    req.services.state.delete_base(base)
     return json_response({"success": True})
 
 
 async def related_users(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
-    owner = req.emu.state.users.get(base.owner)
+    owner = req.services.state.users.get(base.owner)
     users = [owner] if owner is not None else []
     return json_response(
         {

@@ -48,7 +48,7 @@ def _org_user(state: State, u: User) -> dict[str, Any]:
 async def org_users(req: Request) -> Response:
     user = account_user(req)
     org_id = require_org_admin(user, req.params["org_id"])
-    emu = req.emu
+    services = req.services
     if req.method == "POST":
         data = await req.data()
         email, password = data.get("email"), data.get("password")
@@ -56,21 +56,21 @@ async def org_users(req: Request) -> Response:
             raise error_msg(400, "email invalid.")
         if not isinstance(password, str) or not password:
             raise error_msg(400, "password invalid.")
-        if emu.state.find_user(email) is not None:
+        if services.state.find_user(email) is not None:
             raise error_msg(400, f"User {email} already exists.")
-        new = emu.add_user(email, password, org_id=org_id, name=data.get("name") or None)
-        return json_response(_org_user(emu.state, new))
-    users, more = _page(req, emu.state.user_orgs_users(org_id))
+        new = services.state.add_user(email, password, org_id=org_id, name=data.get("name") or None)
+        return json_response(_org_user(services.state, new))
+    users, more = _page(req, services.state.user_orgs_users(org_id))
     return json_response(
         {
-            "user_list": [_org_user(emu.state, u) for u in users],
+            "user_list": [_org_user(services.state, u) for u in users],
             "page_info": {"has_next_page": more, "current_page": int(req.query.get("page") or 1)},
         }
     )
 
 
 def _base_admin(req: Request, b: Base) -> dict[str, Any]:
-    state = req.emu.state
+    state = req.services.state
     owner = state.users.get(b.owner)
     rows = state.store.count_rows(b)
     return {
@@ -83,7 +83,7 @@ def _base_admin(req: Request, b: Base) -> dict[str, Any]:
 async def org_dtables(req: Request) -> Response:
     user = account_user(req)
     org_id = require_org_admin(user, req.params["org_id"])
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         members = {u.email for u in state.users.values() if u.org_id == org_id}
         bases = [b for b in state.bases.values() if b.owner in members]
@@ -94,7 +94,7 @@ async def org_dtables(req: Request) -> Response:
 async def org_group_members(req: Request) -> Response:
     user = account_user(req)
     org_id = require_org_admin(user, req.params["org_id"])
-    state = req.emu.state
+    state = req.services.state
     try:
         group = state.groups.get(int(req.params["group_id"]))
     except ValueError:
@@ -135,7 +135,7 @@ async def org_group_members(req: Request) -> Response:
 async def admin_users(req: Request) -> Response:
     user = account_user(req)
     require_sysadmin(user)
-    emu = req.emu
+    services = req.services
     if req.method == "POST":
         data = await req.data()
         email, password = data.get("email"), data.get("password")
@@ -143,16 +143,16 @@ async def admin_users(req: Request) -> Response:
             raise error_msg(400, "email invalid.")
         if not isinstance(password, str) or not password:
             raise error_msg(400, "password invalid.")
-        if emu.state.find_user(email) is not None:
+        if services.state.find_user(email) is not None:
             raise error_msg(400, f"User {email} already exists.")
         role = data.get("role") if data.get("role") in ("user", "system_admin") else "user"
-        new = emu.add_user(email, password, str(role), name=data.get("name") or None)
-        return json_response(_admin_user(emu.state, new))
-    with emu.state.lock:
-        users = list(emu.state.users.values())
+        new = services.state.add_user(email, password, str(role), name=data.get("name") or None)
+        return json_response(_admin_user(services.state, new))
+    with services.state.lock:
+        users = list(services.state.users.values())
     page, _ = _page(req, users)
     return json_response(
-        {"data": [_admin_user(emu.state, u) for u in page], "total_count": len(users)}
+        {"data": [_admin_user(services.state, u) for u in page], "total_count": len(users)}
     )
 
 
@@ -172,25 +172,25 @@ def _admin_user(state: State, u: User) -> dict[str, Any]:
 
 async def admin_dtables(req: Request) -> Response:
     require_sysadmin(account_user(req))
-    with req.emu.state.lock:
-        bases = list(req.emu.state.bases.values())
+    with req.services.state.lock:
+        bases = list(req.services.state.bases.values())
     page, _ = _page(req, bases)
     return json_response({"dtables": [_base_admin(req, b) for b in page], "count": len(bases)})
 
 
 async def admin_delete_dtable(req: Request) -> Response:
     require_sysadmin(account_user(req))
-    base = req.emu.state.bases.get(req.params["uuid"])
+    base = req.services.state.bases.get(req.params["uuid"])
     if base is None:
         raise error_msg(404, f"dtable {req.params['uuid']} not found.")
-    req.emu.state.delete_base(base)
+    req.services.state.delete_base(base)
     return json_response({"success": True})
 
 
 async def admin_orgs(req: Request) -> Response:
     require_sysadmin(account_user(req))
-    emu = req.emu
-    state = emu.state
+    services = req.services
+    state = services.state
     if req.method == "POST":
         data = await req.data()
         org_name, admin_email = data.get("org_name"), data.get("admin_email")
@@ -203,7 +203,7 @@ async def admin_orgs(req: Request) -> Response:
             raise error_msg(400, "password invalid.")
         if state.find_user(admin_email) is not None:
             raise error_msg(400, f"User {admin_email} already exists.")
-        admin = emu.add_user(admin_email, password, "team_admin")
+        admin = services.state.add_user(admin_email, password, "team_admin")
         assert admin.org_id is not None
         state.orgs[admin.org_id].name = org_name
         return json_response(
@@ -225,10 +225,10 @@ async def admin_orgs(req: Request) -> Response:
 
 async def admin_sysinfo(req: Request) -> Response:
     require_sysadmin(account_user(req))
-    state = req.emu.state
+    state = req.services.state
     return json_response(
         {
-            "version": req.emu.full_version,
+            "version": req.services.version.full,
             "users_count": len(state.users),
             "active_users_count": len(state.users),
             "org_count": len(state.orgs),

@@ -91,9 +91,9 @@ def show_links(
     req: Request, family: str, base: Base, table: Table, rows: list[dict[str, Any]]
 ) -> None:
     """Link cells: objects on the gateway (≤50 from 6.0), row ids on legacy (`_links`)."""
-    cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+    cap = _links.CELL_CAP if req.services.version.numbers >= (6, 0) else None
     style = "objects" if family == "gateway" else "ids"
-    _links.render_cells(req.emu.state, base, table, rows, style, cap)
+    _links.render_cells(req.services.state, base, table, rows, style, cap)
 
 
 def legacy_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +136,11 @@ def _updates(family: str, data: dict[str, Any]) -> list[tuple[str, dict[str, Any
     return out
 
 
+def _writer(req: Request, *, single: bool = False) -> BroadcastingRows:
+    """Writes rows and announces them on the event bus."""
+    return BroadcastingRows(req.services.state, req.services.events, single=single)
+
+
 def _who(claims: dict[str, Any]) -> str:
     return str(claims.get("username") or claims.get("app_name") or "")
 
@@ -163,7 +168,11 @@ def _redirect(req: Request, suffix: str) -> Response:
 
 
 async def list_rows(req: Request, family: str) -> Response:
-    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+    if (
+        family == "legacy"
+        and req.services.settings.redirect_legacy
+        and req.services.version.has_gateway
+    ):
         return _redirect(req, "rows/")
     base, _ = base_access(req, family, req.params["uuid"], write=False)
     q = req.query
@@ -173,13 +182,15 @@ async def list_rows(req: Request, family: str) -> Response:
     limit = min(_int(family, q.get("limit"), MAX_LIST, "limit"), MAX_LIST)
     order_by = q.get("order_by") if family == "legacy" else None  # the gateway dropped it (4.4)
     descending = q.get("direction", "asc").lower() == "desc"
-    state = req.emu.state
+    state = req.services.state
     archived = family == "gateway"  # the old dtable-server does not see big-data rows
     if view is not None and (view.get("filters") or view.get("sorts")):
         everything = state.select_rows(
             base, table, order_by=order_by, descending=descending, archived=archived
         )
-        today = req.emu.zone.local(datetime.fromtimestamp(req.emu.now(), tz=timezone.utc))
+        today = req.services.state.zone.local(
+            datetime.fromtimestamp(req.services.clock.now(), tz=timezone.utc)
+        )
         rows = apply_view(table, view, everything, today.date())[start : start + limit]
     else:
         rows = state.select_rows(
@@ -200,18 +211,22 @@ async def list_rows(req: Request, family: str) -> Response:
 
 
 async def get_row(req: Request, family: str) -> Response:
-    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+    if (
+        family == "legacy"
+        and req.services.settings.redirect_legacy
+        and req.services.version.has_gateway
+    ):
         return _redirect(req, f"rows/{req.params['row_id']}/")
     base, _ = base_access(req, family, req.params["uuid"], write=False)
     q = req.query
     table = _table(family, base, q.get("table_name"), q.get("table_id"))
-    rows = req.emu.state.select_rows(base, table, row_id=req.params["row_id"])
+    rows = req.services.state.select_rows(base, table, row_id=req.params["row_id"])
     if not rows:
         raise _err(family, 404, "row _id not exits" if family == "gateway" else "row not found")
     show_links(req, family, base, table, rows)
     if family == "gateway":
         convert = q.get("convert_keys", "") in _TRUE
-        return json_response(gateway_rows(req.emu.state.codec, table, rows, convert)[0])
+        return json_response(gateway_rows(req.services.state.codec, table, rows, convert)[0])
     return json_response(legacy_row(table, rows[0]))
 
 
@@ -223,8 +238,8 @@ async def append_rows(req: Request, family: str) -> Response:
     rows = _row_dicts(family, _rows_list(family, data, "rows", MAX_WRITE))
     if data.get("apply_default") is True:
         rows = _routes_rows_extra.apply_defaults(table, rows)
-    ids, stored = BroadcastingRows(req.emu).insert_rows(base, table, rows, _who(claims))
-    req.emu.stats.add("rows_written", len(ids))
+    ids, stored = _writer(req).insert_rows(base, table, rows, _who(claims))
+    req.services.stats.add("rows_written", len(ids))
     if family != "gateway":
         return json_response({"inserted_row_count": len(ids)})
     first: dict[str, Any] | None = None
@@ -255,11 +270,11 @@ async def append_row(req: Request, family: str) -> Response:
     if data.get("apply_default") is True:
         row = _routes_rows_extra.apply_defaults(table, [row])[0]
     if anchor:  # place_row publishes the positioned insert_row
-        ids, stored = req.emu.state.insert_rows(base, table, [row], _who(claims))
+        ids, stored = req.services.state.insert_rows(base, table, [row], _who(claims))
     else:
-        writer = BroadcastingRows(req.emu, single=True)
+        writer = _writer(req, single=True)
         ids, stored = writer.insert_rows(base, table, [row], _who(claims))
-    req.emu.stats.add("rows_written", 1)
+    req.services.stats.add("rows_written", 1)
     if anchor:
         _routes_rows_extra.place_row(req, base, table, ids[0], str(anchor), position)
     return json_response(stored)
@@ -270,7 +285,7 @@ async def update_rows(req: Request, family: str) -> Response:
     data = await req.json_object()
     table = _table(family, base, data.get("table_name"), data.get("table_id"))
     updates = _updates(family, data)
-    BroadcastingRows(req.emu).update_rows(base, table, updates, _who(claims))
+    _writer(req).update_rows(base, table, updates, _who(claims))
     return json_response({"success": True})
 
 
@@ -281,7 +296,7 @@ async def update_row(req: Request, family: str) -> Response:
     row_id, row = data.get("row_id"), data.get("row")
     if not isinstance(row_id, str) or not isinstance(row, dict):
         raise _err(family, 400, "params invalid")
-    writer = BroadcastingRows(req.emu, single=True)
+    writer = _writer(req, single=True)
     writer.update_rows(base, table, [(row_id, row)], _who(claims))
     return json_response({"success": True})
 
@@ -293,7 +308,7 @@ async def delete_rows(req: Request, family: str) -> Response:
     ids = _rows_list(family, data, "row_ids", MAX_DELETE)
     if not all(isinstance(i, str) for i in ids):
         raise _err(family, 400, "row_ids invalid.")
-    BroadcastingRows(req.emu).delete_rows(base, table, ids)
+    _writer(req).delete_rows(base, table, ids)
     return json_response({"success": True})  # no row count (v5.0/6.1 spec)
 
 
@@ -304,7 +319,7 @@ async def delete_row(req: Request, family: str) -> Response:
     row_id = data.get("row_id")
     if not isinstance(row_id, str):
         raise _err(family, 400, "params invalid")
-    BroadcastingRows(req.emu, single=True).delete_rows(base, table, [row_id])
+    _writer(req, single=True).delete_rows(base, table, [row_id])
     return json_response({"success": True})
 
 
@@ -314,18 +329,22 @@ def _is_write_sql(sql: Any) -> bool:
 
 async def sql(req: Request, family: str) -> Response:
     """Gateway SQL (errors 400 ``error_message``) and legacy dtable-db SQL (200 success false)."""
-    if family == "legacy" and req.emu.redirect_legacy and req.emu.has_gateway:
+    if (
+        family == "legacy"
+        and req.services.settings.redirect_legacy
+        and req.services.version.has_gateway
+    ):
         return _redirect(req, "sql")
     data = await req.json_object()
     statement = data.get("sql")
     base, claims = base_access(req, family, req.params["uuid"], write=_is_write_sql(statement))
-    params = data.get("parameters") if req.emu.version_tuple >= (5, 0) else None
+    params = data.get("parameters") if req.services.version.numbers >= (5, 0) else None
     convert = data.get("convert_keys") in (True, "true", "True")
     try:
-        writer = BroadcastingRows(req.emu)
-        cap = _links.CELL_CAP if req.emu.version_tuple >= (6, 0) else None
+        writer = _writer(req)
+        cap = _links.CELL_CAP if req.services.version.numbers >= (6, 0) else None
         result = run_sql(
-            req.emu.state,
+            req.services.state,
             base,
             statement,
             params,

@@ -15,7 +15,7 @@ spec, ``test_activities.py``). Creating a comment (``POST comments/``) is missin
 Inferred: toasts answer ``{"success": true}`` and are kept for inspection; comments and
 notifications come from `Emulator.add_comment` / `Emulator.add_notification`; a Base-Token
 minted from an API-Token (no user) sees every notification; activities are recorded from the
-row operations published on ``emu.events``; ``{"status": "no_change"}`` when nothing changed
+row operations published on ``services.events``; ``{"status": "no_change"}`` when nothing changed
 since the last snapshot; error texts.
 """
 
@@ -25,13 +25,12 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from ._auth import api_access, base_access
-from ._extras import extras_of, stamp
 from ._families import BaseRoute, add_routes, bind, families
 from ._http import HTTPError, Request, Response, Router, error_message, error_msg, json_response
-from ._records import Base
+from ._state import extras_of
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    pass
 
 SNAPSHOT_INTERVAL = 600.0
 PER_PAGE = 25
@@ -47,7 +46,7 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _user_entry(req: Request, email: str, admin: bool) -> dict[str, Any]:
-    user = req.emu.state.users.get(email)
+    user = req.services.state.users.get(email)
     name = user.name if user is not None else email.split("@")[0]
     return {
         "avatar_url": f"{req.base_url}/media/avatars/default.png",
@@ -69,7 +68,7 @@ async def related_users(req: Request, family: str) -> Response:
 async def user_info(req: Request) -> Response:
     api_access(req)
     username = req.query.get("username", "")
-    user = req.emu.state.users.get(username)
+    user = req.services.state.users.get(username)
     name = user.name if user is not None else username.split("@")[0]
     return json_response({"id_in_org": "", "name": name})
 
@@ -86,7 +85,7 @@ async def comments(req: Request, family: str) -> Response:
     row_id = req.query.get("row_id")
     if not row_id:
         raise _err(family, 400, "row_id invalid.")
-    store = extras_of(req.emu.state, base).comments
+    store = extras_of(req.services.state, base).comments
     return json_response([_public(c) for c in store if c["row_id"] == row_id])
 
 
@@ -94,8 +93,8 @@ async def comment(req: Request, family: str) -> Response:
     write = req.method == "DELETE"
     base, _ = base_access(req, family, req.params["uuid"], write=write)
     wanted = _comment_id(family, req)
-    store = extras_of(req.emu.state, base).comments
-    with req.emu.state.lock:
+    store = extras_of(req.services.state, base).comments
+    with req.services.state.lock:
         found = next((c for c in store if c["id"] == wanted), None)
         if found is None:
             raise _err(family, 404, "comment not found.")
@@ -110,7 +109,7 @@ async def comments_count(req: Request, family: str) -> Response:
     row_id = req.query.get("row_id")
     if not row_id:
         raise _err(family, 400, "row_id invalid.")
-    count = sum(c["row_id"] == row_id for c in extras_of(req.emu.state, base).comments)
+    count = sum(c["row_id"] == row_id for c in extras_of(req.services.state, base).comments)
     return json_response({"count": count})
 
 
@@ -122,8 +121,8 @@ async def comments_within_days(req: Request, family: str) -> Response:
         raise _err(family, 400, "days invalid.") from None
     if days < 1:
         raise _err(family, 400, "days invalid.")
-    since = req.emu.now() - days * 86400
-    store = extras_of(req.emu.state, base).comments
+    since = req.services.clock.now() - days * 86400
+    store = extras_of(req.services.state, base).comments
     return json_response({"comments": [_public(c) for c in store if c["_ts"] >= since]})
 
 
@@ -142,15 +141,15 @@ def _seen(family: str, data: dict[str, Any]) -> int:
 async def notifications(req: Request, family: str) -> Response:
     write = req.method != "GET"
     base, claims = base_access(req, family, req.params["uuid"], write=write)
-    store = extras_of(req.emu.state, base).notifications
+    store = extras_of(req.services.state, base).notifications
     if req.method == "GET":
         return json_response({"notification_list": [n for n in store if _mine(claims, n)]})
     if req.method == "DELETE":
-        with req.emu.state.lock:
+        with req.services.state.lock:
             store[:] = [n for n in store if not _mine(claims, n)]
         return json_response({"success": True})
     seen = _seen(family, await req.data())
-    with req.emu.state.lock:
+    with req.services.state.lock:
         for note in store:
             if _mine(claims, note):
                 note["seen"] = seen
@@ -164,8 +163,8 @@ async def notification(req: Request, family: str) -> Response:
     except ValueError:
         raise _err(family, 400, "notification_id invalid.") from None
     seen = _seen(family, await req.data())
-    store = extras_of(req.emu.state, base).notifications
-    with req.emu.state.lock:
+    store = extras_of(req.services.state, base).notifications
+    with req.services.state.lock:
         note = next((n for n in store if n["id"] == wanted and _mine(claims, n)), None)
         if note is None:
             raise _err(family, 404, "notification not found.")
@@ -187,8 +186,8 @@ async def toast(req: Request, family: str) -> Response:
         "detail": detail,
         "from": str(claims.get("username") or claims.get("app_name") or ""),
     }
-    with req.emu.state.lock:
-        extras_of(req.emu.state, base).toasts.append(entry)
+    with req.services.state.lock:
+        extras_of(req.services.state, base).toasts.append(entry)
     return json_response({"success": True})
 
 
@@ -207,8 +206,8 @@ async def activities(req: Request, family: str) -> Response:
         raise _err(family, 400, "row_id invalid.")
     page = _page(req.query.get("page"), 1)
     per_page = _page(req.query.get("per_page"), PER_PAGE)
-    log = extras_of(req.emu.state, base).activities
-    with req.emu.state.lock:
+    log = extras_of(req.services.state, base).activities
+    with req.services.state.lock:
         found = log.of_row(base.uuid, row_id)
     start = (page - 1) * per_page
     return json_response({"activities": found[start : start + per_page], "total_count": len(found)})
@@ -217,10 +216,10 @@ async def activities(req: Request, family: str) -> Response:
 async def snapshot(req: Request, family: str) -> Response:
     base, _ = base_access(req, family, req.params["uuid"], write=True)
     data = await req.json(required=False) or {}
-    emu = req.emu
-    store = extras_of(emu.state, base).snapshots
-    now = emu.now()
-    with emu.state.lock:
+    services = req.services
+    store = extras_of(services.state, base).snapshots
+    now = services.clock.now()
+    with services.state.lock:
         if store and now - store[-1]["_ts"] < SNAPSHOT_INTERVAL:
             return json_response({"status": "time_is_short"})
         if store and store[-1]["_version"] == base.version:
@@ -234,52 +233,6 @@ async def snapshot(req: Request, family: str) -> Response:
         }
         store.append({**snap, "_ts": now, "_version": base.version})
     return json_response({"status": "created", "snapshot": snap})
-
-
-# ---- recording -------------------------------------------------------------------------------
-
-
-def add_comment(emu: Emulator, base: Base, row_id: str, text: str, author: str) -> int:
-    """Seed a row comment; returns its id."""
-    extras = extras_of(emu.state, base)
-    now = emu.now()
-    with emu.state.lock:
-        number = extras.next_id("comment")
-        extras.comments.append(
-            {
-                "author": author,
-                "comment": text,
-                "created_at": stamp(now),
-                "dtable_uuid": base.uuid,
-                "id": number,
-                "resolved": 0,
-                "row_id": row_id,
-                "updated_at": stamp(now),
-                "_ts": now,
-            }
-        )
-    return number
-
-
-def add_notification(
-    emu: Emulator, base: Base, to_user: str, msg_type: str, detail: dict[str, Any]
-) -> int:
-    """Seed a notification for ``to_user``; returns its id."""
-    extras = extras_of(emu.state, base)
-    with emu.state.lock:
-        number = extras.next_id("notification")
-        extras.notifications.append(
-            {
-                "created_at": stamp(emu.now()),
-                "detail": dict(detail),
-                "dtable_uuid": base.uuid,
-                "id": number,
-                "msg_type": msg_type,
-                "seen": 0,
-                "username": to_user,
-            }
-        )
-    return number
 
 
 # ---- routes ----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def _find_table(family: str, base: Base, data: dict[str, Any], prefix: str = "")
 
 def _resolve(family: str, req: Request, base: Base, data: dict[str, Any]) -> tuple[Link, Table]:
     """The link and the table whose rows the map's keys are."""
-    link = _links.link_of(req.emu.state, base, str(data.get("link_id") or ""))
+    link = _links.link_of(req.services.state, base, str(data.get("link_id") or ""))
     if link is None:
         raise _err(family, 404, "link not found")
     table = _find_table(family, base, data)
@@ -82,7 +82,7 @@ def _check_rows(family: str, req: Request, base: Base, table: Table, ids: set[st
     if not ids:
         return
     marks = ", ".join("?" * len(ids))
-    with req.emu.state.lock:
+    with req.services.state.lock:
         found = {
             r[0]
             for r in base.conn.execute(
@@ -102,7 +102,7 @@ def _emit(req: Request, base: Base, op: str, link: Link, table: Table, **fields:
         "other_table_id": link.other(table.id),
         **fields,
     }
-    req.emu.events.emit(base.uuid, operation)
+    req.services.events.emit(base.uuid, operation)
 
 
 def _touched(link: Link, table: Table, pairs: Pairs) -> dict[str, set[str]]:
@@ -117,7 +117,7 @@ async def add_links(req: Request, family: str) -> Response:
     data = await req.json_object()
     link, table = _resolve(family, req, base, data)
     pairs = _pairs(family, data)
-    state = req.emu.state
+    state = req.services.state
     other = base.table(link.other(table.id))
     assert other is not None
     _check_rows(family, req, base, table, set(pairs))
@@ -138,7 +138,7 @@ async def remove_links(req: Request, family: str) -> Response:
     data = await req.json_object()
     link, table = _resolve(family, req, base, data)
     pairs = _pairs(family, data)
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         for row_id, ids in pairs.items():
             for other_id in ids:
@@ -152,7 +152,7 @@ async def remove_links(req: Request, family: str) -> Response:
 
 
 def _replace(req: Request, family: str, base: Base, link: Link, table: Table, rows: Pairs) -> None:
-    state = req.emu.state
+    state = req.services.state
     other = base.table(link.other(table.id))
     assert other is not None
     _check_rows(family, req, base, table, set(rows))
@@ -254,7 +254,7 @@ async def query_links(req: Request, family: str) -> Response:
         )
         for r in rows
     ]
-    return json_response(_links.linked_records(req.emu.state, base, table, col, asked))
+    return json_response(_links.linked_records(req.services.state, base, table, col, asked))
 
 
 _GATEWAY: list[BaseRoute] = [

@@ -100,7 +100,7 @@ def place_row(
 ) -> None:
     """Move the new row ``row_id`` next to ``anchor`` and publish ``insert_row``."""
     name = quote_ident(table.name)
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         conn = base.conn
         (anchor_at,) = conn.execute(f"SELECT rowid FROM {name} WHERE _id = ?", (anchor,)).fetchone()
@@ -124,7 +124,7 @@ def place_row(
         conn.execute("COMMIT")
         stored = state.select_rows(base, table, row_id=row_id)[0]
     row_data = {c.key: stored[c.name] for c in table.columns if stored.get(c.name) is not None}
-    req.emu.events.emit(
+    req.services.events.emit(
         base.uuid,
         {
             "op_type": "insert_row",
@@ -142,7 +142,7 @@ async def lock_rows(req: Request, family: str, lock: bool) -> Response:
     table = _table(family, base, data)
     ids = _row_ids(family, data)
     who = _who(claims) if lock else None
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         base.conn.executemany(
             f"UPDATE {quote_ident(table.name)} SET _locked = ?, _locked_by = ? WHERE _id = ?",
@@ -153,7 +153,7 @@ async def lock_rows(req: Request, family: str, lock: bool) -> Response:
     op["row_ids"] = ids
     if lock:
         op["locked_by"] = who
-    req.emu.events.emit(base.uuid, op)
+    req.services.events.emit(base.uuid, op)
     return json_response({"success": True})
 
 
@@ -181,8 +181,8 @@ async def insert_archived(req: Request, family: str) -> Response:
     if len(rows) > MAX_ROWS:
         raise error_message(400, f"Number of rows exceeds the limit of {MAX_ROWS}.")
     _big_data(base)
-    ids, _ = req.emu.state.insert_rows(base, table, rows, _who(claims), archived=True)
-    req.emu.stats.add("rows_written", len(ids))
+    ids, _ = req.services.state.insert_rows(base, table, rows, _who(claims), archived=True)
+    req.services.stats.add("rows_written", len(ids))
     return json_response({"inserted_row_count": len(ids)})
 
 
@@ -198,7 +198,7 @@ async def archive_view(req: Request, family: str) -> Response:
     sql = f"DELETE FROM `{table.name.replace('`', '``')}`"
     if where and where.strip():
         sql += f" WHERE {where}"
-    state = req.emu.state
+    state = req.services.state
     try:
         stmt = translate(sql, base)
         with state.lock:
@@ -210,7 +210,7 @@ async def archive_view(req: Request, family: str) -> Response:
 
 
 def _set_archived(req: Request, base: Base, table: Table, ids: list[str], archived: bool) -> None:
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         base.conn.executemany(
             f"UPDATE {quote_ident(table.name)} SET _archived = ? WHERE _id = ?",

@@ -67,8 +67,10 @@ def _view(family: str, table: Table, name: str) -> dict[str, Any]:
 async def _write(req: Request, family: str) -> tuple[Base, dict[str, Any], Schema]:
     base, _ = base_access(req, family, req.params["uuid"], write=True)
     body = await req.json_object()
-    emu = req.emu
-    schema = Schema(emu.state, emu.version_tuple, lambda op: emu.events.emit(base.uuid, op))
+    services = req.services
+    schema = Schema(
+        services.state, services.version.numbers, lambda op: services.events.emit(base.uuid, op)
+    )
     return base, body, schema
 
 
@@ -205,8 +207,10 @@ async def set_cascade(req: Request, family: str) -> Response:
 
 # ---- views -----------------------------------------------------------------------------------
 def _views(req: Request, base: Base) -> ViewSchema:
-    emu = req.emu
-    return ViewSchema(emu.state, emu.version_tuple, lambda op: emu.events.emit(base.uuid, op))
+    services = req.services
+    return ViewSchema(
+        services.state, services.version.numbers, lambda op: services.events.emit(base.uuid, op)
+    )
 
 
 async def list_views(req: Request, family: str) -> Response:

@@ -26,7 +26,7 @@ async def api_tokens(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    state = req.emu.state
+    state = req.services.state
     if req.method == "GET":
         with state.lock:
             tokens = [
@@ -45,7 +45,7 @@ async def api_tokens(req: Request) -> Response:
             t.base_uuid == base.uuid and t.app_name == app_name for t in state.api_tokens.values()
         ):
             raise error_msg(400, "api token already exist.")
-        now = req.emu.now()
+        now = req.services.clock.now()
         token = ApiToken(new_token(), base.uuid, app_name, str(permission), user.email, now, now)
         state.api_tokens[token.token] = token
     return json_response(state.token_dict(token), 201)
@@ -53,7 +53,7 @@ async def api_tokens(req: Request) -> Response:
 
 def _find_token(req: Request, base: Base) -> ApiToken:
     app_name = req.params["app_name"]
-    for t in req.emu.state.api_tokens.values():
+    for t in req.services.state.api_tokens.values():
         if t.base_uuid == base.uuid and t.app_name == app_name:
             return t
     raise error_msg(404, "api token not found.")
@@ -63,7 +63,7 @@ async def api_token_detail(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    state = req.emu.state
+    state = req.services.state
     with state.lock:
         token = _find_token(req, base)
         if req.method == "DELETE":
@@ -84,20 +84,20 @@ async def temp_api_token(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    req.emu.stats.count("token_requests", "temp")
-    return json_response({"api_token": req.emu.mint_temp_api_token(base, user.email)})
+    req.services.stats.count("token_requests", "temp")
+    return json_response({"api_token": req.services.tokens.temp_api_token(base, user.email)})
 
 
 async def app_access_token(req: Request) -> Response:
-    emu = req.emu
+    services = req.services
     access = api_access(req)
     base = access.base
-    token = emu.mint_base_token(
+    token = services.tokens.base_token(
         base, _quota_permission(base, access.permission), access.app_name, access.username
     )
     url = req.base_url
     body: dict[str, Any]
-    if emu.version_tuple >= (6, 0):
+    if services.version.numbers >= (6, 0):
         body = {
             "access_token": token,
             "app_name": access.app_name,
@@ -118,15 +118,17 @@ async def app_access_token(req: Request) -> Response:
             "workspace_id": base.workspace_id,
             "dtable_name": base.name,
         }
-        if emu.has_gateway:
+        if services.version.has_gateway:
             body["use_api_gateway"] = True
-    emu.stats.count("token_requests", "api")
+    services.stats.count("token_requests", "api")
     return json_response(body)
 
 
 def _access_token_body(req: Request, base: Base, token: str) -> dict[str, Any]:
     url = req.base_url
-    server = f"{url}/api-gateway/" if req.emu.version_tuple >= (6, 0) else f"{url}/dtable-server/"
+    server = (
+        f"{url}/api-gateway/" if req.services.version.numbers >= (6, 0) else f"{url}/dtable-server/"
+    )
     return {
         "access_token": token,
         "dtable_uuid": base.uuid,
@@ -140,22 +142,22 @@ async def account_access_token(req: Request) -> Response:
     user = account_user(req)
     base = base_in_workspace(req, user)
     _require_owner(user, base)
-    token = req.emu.mint_base_token(base, _quota_permission(base, "rw"), "", user.email)
-    req.emu.stats.count("token_requests", "account")
-    if req.emu.version_tuple >= (6, 0):
+    token = req.services.tokens.base_token(base, _quota_permission(base, "rw"), "", user.email)
+    req.services.stats.count("token_requests", "account")
+    if req.services.version.numbers >= (6, 0):
         # 6.0.10/6.1 answer only these two of the compared fields (ISSUES #25)
         return json_response({"access_token": token, "dtable_uuid": base.uuid})
     return json_response(_access_token_body(req, base, token))
 
 
 async def external_access_token(req: Request) -> Response:
-    state = req.emu.state
+    state = req.services.state
     base_uuid = state.external_links.get(req.params["token"])
     base = state.bases.get(base_uuid) if base_uuid else None
     if base is None:
         raise error_msg(404, "external link not found.")
-    token = req.emu.mint_base_token(base, "r", "", "")
-    req.emu.stats.count("token_requests", "external")
+    token = req.services.tokens.base_token(base, "r", "", "")
+    req.services.stats.count("token_requests", "external")
     body = _access_token_body(req, base, token)
     body.update({"app_name": "", "workspace_id": base.workspace_id, "dtable_name": base.name})
     return json_response(body)

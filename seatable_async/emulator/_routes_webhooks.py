@@ -48,7 +48,7 @@ def _fields(data: dict[str, Any]) -> tuple[str, str | None]:
 
 async def webhooks(req: Request) -> Response:
     user, base = _owned_base(req)
-    hub = req.emu.webhooks
+    hub = req.services.webhooks
     if req.method == "GET":
         return json_response({"webhook_list": [hub.as_json(h) for h in hub.of_base(base.uuid)]})
     url, secret = _fields(await req.data())
@@ -61,7 +61,7 @@ async def webhooks(req: Request) -> Response:
 
 def _hook(req: Request, base: Base) -> Webhook:
     raw = req.params["webhook_id"]
-    hook = req.emu.webhooks.find(base.uuid, int(raw)) if raw.isdigit() else None
+    hook = req.services.webhooks.find(base.uuid, int(raw)) if raw.isdigit() else None
     if hook is None:
         raise error_msg(404, "Webhook not found.")
     return hook
@@ -69,7 +69,7 @@ def _hook(req: Request, base: Base) -> Webhook:
 
 async def webhook(req: Request) -> Response:
     _, base = _owned_base(req)
-    hub = req.emu.webhooks
+    hub = req.services.webhooks
     hook = _hook(req, base)
     if req.method == "DELETE":
         hub.remove(hook)

@@ -1,70 +1,16 @@
-"""In-process transport and real HTTP serving (uvicorn in a background thread)."""
+"""Real HTTP serving: uvicorn for the emulator's ASGI app, in a background thread."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import socket
-import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
-
-import httpx
+from collections.abc import Iterator
+from typing import Any
 
 from ._app import ConnectionDropped
 from ._missing import require_server_extra
-
-if TYPE_CHECKING:
-    from ._emulator import Emulator
-
-
-class _CutStream(httpx.AsyncByteStream):
-    """A body that stops early: what a client reads when the server closes mid-body."""
-
-    def __init__(self, part: bytes, expected: int, request: httpx.Request) -> None:
-        self._part = part
-        self._expected = expected
-        self._request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._part:
-            yield self._part
-        raise httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body "
-            f"(received {len(self._part)} bytes, expected {self._expected})",
-            request=self._request,
-        )
-
-
-class EmulatorTransport(httpx.AsyncBaseTransport):
-    """``httpx.ASGITransport`` into the emulator; injected connection faults become
-    ``httpx.ReadError`` (reset) / ``httpx.RemoteProtocolError`` (lost, and truncated bodies
-    while the body is read)."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self._inner = httpx.ASGITransport(app=emu.app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except ConnectionDropped as exc:
-            if exc.kind == "truncated":
-                length = dict(exc.headers).get(b"content-length", b"0")
-                return httpx.Response(
-                    exc.status,
-                    headers=exc.headers,
-                    stream=_CutStream(exc.body, int(length), request),
-                    request=request,
-                )
-            if exc.kind == "reset":
-                raise httpx.ReadError("Connection reset by peer", request=request) from None
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 class _DropFilter(logging.Filter):
@@ -112,14 +58,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(emu: Emulator, log_level: str = "warning") -> Any:
-    """A uvicorn server for ``emu.app``; `MissingExtraError` without the emulator extra."""
+def make_server(app: Any, log_level: str = "warning") -> Any:
+    """A uvicorn server for the ASGI ``app``; `MissingExtraError` without the emulator extra."""
     require_server_extra()
     import uvicorn
 
     _install_filter()
     config = uvicorn.Config(
-        emu.app,
+        app,
         http=_http_impl(),
         log_level=log_level,
         access_log=False,
@@ -131,14 +77,14 @@ def make_server(emu: Emulator, log_level: str = "warning") -> Any:
 
 
 @contextlib.contextmanager
-def serve_in_thread(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Run uvicorn with its own asyncio loop in a daemon thread; yields the base URL."""
     import asyncio
 
     require_server_extra()
     sock = bind_socket(host, port)
     real_port = sock.getsockname()[1]
-    server = make_server(emu)
+    server = make_server(app)
     server.install_signal_handlers = lambda: None  # uvicorn < 0.29
     errors: list[BaseException] = []
 
@@ -161,39 +107,3 @@ def serve_in_thread(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> It
         server.should_exit = True
         thread.join(10)
         sock.close()
-
-
-def serve_forever(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    version: str = "6.0",
-    **emulator_kwargs: Any,
-) -> None:
-    """Seed the demo account, print URL and credentials, and serve until interrupted.
-
-    Control endpoints (``/_emulator/...``) are enabled. The first output line is
-    ``URL http://HOST:PORT`` so a parent process can read the port when ``port=0``.
-    """
-    import asyncio
-
-    from ._emulator import Emulator
-    from .demo import seed_demo
-
-    require_server_extra()
-    emulator_kwargs.setdefault("control", True)
-    emu = Emulator(version=version, **emulator_kwargs)
-    demo = seed_demo(emu)
-    sock = bind_socket(host, port)
-    real_port = sock.getsockname()[1]
-    url = f"http://{host}:{real_port}"
-    print(f"URL {url}", flush=True)
-    print(f"SeaTable emulator {emu.full_version} at {url}", flush=True)
-    print(f"  login:     {demo.login}", flush=True)
-    print(f"  password:  {demo.password}", flush=True)
-    print(f"  base:      {demo.base.name} (workspace {demo.base.workspace_id})", flush=True)
-    print(f"  API-Token: {demo.api_token}", flush=True)
-    sys.stdout.flush()
-    server = make_server(emu)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(server.serve(sockets=[sock]))
-    sock.close()

@@ -36,10 +36,10 @@ from urllib.parse import parse_qs
 from attrs import define
 
 from ._http import Receive, Scope, Send
-from ._socket_ops import OperationInvalid, apply_operation
+from ._socket_apply import OperationInvalid, apply_operation
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    from ._services import Services
 
 log = logging.getLogger("seatable_async.emulator")
 
@@ -64,18 +64,18 @@ class _Member:
 class SocketServer:
     """The emulator's Socket.IO server (created on first use by `Emulator`)."""
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, services: Services) -> None:
         import socketio
 
-        self.emu = emu
+        self.services = services
         # Handlers run in order per connection (operations apply in the order sent).
         self.sio = socketio.AsyncServer(
             async_mode="asgi", async_handlers=False, cors_allowed_origins="*"
         )
         self.paths: list[str] = []
-        if emu.version_tuple >= (4, 4):
+        if services.version.numbers >= (4, 4):
             self.paths.append(GATEWAY_PATH)
-        if emu.version_tuple < (6, 0):
+        if services.version.numbers < (6, 0):
             self.paths.append(LEGACY_PATH)
         self.apps = {p: socketio.ASGIApp(self.sio, socketio_path=p.lstrip("/")) for p in self.paths}
         self.members: dict[str, _Member] = {}
@@ -147,32 +147,32 @@ class SocketServer:
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if not query.get("dtable_uuid"):
-            self.emu.stats.count("sockets", "refused")
+            self.services.stats.count("sockets", "refused")
             raise ConnectionRefusedError("dtable_uuid is required")
         self.members[sid] = _Member()
         if not self._unsubscribe:
-            events = self.emu.events
+            events = self.services.events
             self._unsubscribe = [
                 events.subscribe(self._publish),
                 events.subscribe_notifications(self._notification),
             ]
-        self.emu.stats.count("sockets", "connected")
+        self.services.stats.count("sockets", "connected")
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         member = self.members.pop(sid, None)
         if member is not None:
-            self.emu.stats.count("sockets", "disconnected")
+            self.services.stats.count("sockets", "disconnected")
         if not self.members:
             for unsubscribe in self._unsubscribe:
                 unsubscribe()
             self._unsubscribe = []
 
     async def _join(self, sid: str, dtable_uuid: Any = None, token: Any = None) -> dict[str, Any]:
-        emu = self.emu
-        claims = emu.codec.decode(token) if isinstance(token, str) else None
-        if claims is None or float(claims.get("exp", 0)) <= emu.now():
+        services = self.services
+        claims = services.tokens.codec.decode(token) if isinstance(token, str) else None
+        if claims is None or float(claims.get("exp", 0)) <= services.clock.now():
             return self._refuse(sid, _refusal("token_expired", "Token expired"))
-        base = emu.state.bases.get(str(dtable_uuid))
+        base = services.state.bases.get(str(dtable_uuid))
         if base is None or claims.get("dtable_uuid") != base.uuid:
             return self._refuse(sid, _refusal("permission_denied", "Permission denied"))
         member = self.members.setdefault(sid, _Member())
@@ -182,11 +182,11 @@ class SocketServer:
         member.permission = str(claims.get("permission") or "")
         member.username = str(claims.get("username") or claims.get("app_name") or "")
         await self.sio.enter_room(sid, base.uuid)
-        emu.stats.count("sockets", "joined")
+        services.stats.count("sockets", "joined")
         return {"status": 1, "message": _JOINED, "dtable_version": base.version}
 
     def _refuse(self, sid: str, answer: dict[str, Any]) -> dict[str, Any]:
-        self.emu.stats.count("sockets", "refused_join")
+        self.services.stats.count("sockets", "refused_join")
 
         async def close_later() -> None:
             await asyncio.sleep(0.05)  # the ack goes out first
@@ -196,9 +196,9 @@ class SocketServer:
         return answer
 
     async def _update(self, sid: str, dtable_uuid: Any = None, payload: Any = None) -> Any:
-        emu = self.emu
+        services = self.services
         member = self.members.get(sid)
-        base = emu.state.bases.get(str(dtable_uuid))
+        base = services.state.bases.get(str(dtable_uuid))
         if member is None or base is None or member.base_uuid != base.uuid:
             return _refusal("permission_denied", "Permission denied")
         if member.permission != "rw":
@@ -207,12 +207,14 @@ class SocketServer:
             operation = json.loads(payload) if isinstance(payload, str) else payload
             if not isinstance(operation, dict):
                 raise OperationInvalid("not an object")
-            echo = apply_operation(emu, base, operation, member.username, origin=sid)
+            echo = apply_operation(
+                services.state, services.events, base, operation, member.username, origin=sid
+            )
         except OperationInvalid as exc:
             log.debug("operation invalid: %s", exc)
-            emu.stats.count("sockets", "operation_invalid")
+            services.stats.count("sockets", "operation_invalid")
             return _refusal("operation_invalid", "Operation invalid")
-        emu.stats.count("sockets", "operations")
+        services.stats.count("sockets", "operations")
         ack = {"status": 1, "message": _UPDATED, "dtable_version": base.version}
         # Operations that generate auto numbers are acked with the completed operation too
         # (tests/test_websocket.py, update_dtable).
@@ -220,7 +222,7 @@ class SocketServer:
 
     # ---- broadcasting --------------------------------------------------------------------
     def _publish(self, base_uuid: str, operation: dict[str, Any], origin: object) -> None:
-        base = self.emu.state.bases.get(base_uuid)
+        base = self.services.state.bases.get(base_uuid)
         version = base.version if base is not None else 0
         skip = origin if isinstance(origin, str) else None
         self._post(("update-dtable", (json.dumps(operation), version), base_uuid, skip))
@@ -243,7 +245,7 @@ class SocketServer:
             event, data, room, skip = await outbox.get()
             try:
                 await self.sio.emit(event, data, room=room, skip_sid=skip)
-                self.emu.stats.count("sockets", "broadcasts")
+                self.services.stats.count("sockets", "broadcasts")
             except Exception:  # a vanished client must not stop the pump
                 log.debug("broadcast failed", exc_info=True)
 
@@ -264,7 +266,7 @@ class SocketServer:
             return 0
         for switch, _ in targets:
             loop.call_soon_threadsafe(switch.set)
-        self.emu.stats.count("sockets", "dropped", len(targets))
+        self.services.stats.count("sockets", "dropped", len(targets))
         if threading.current_thread() is not self._loop_thread:
             for _, ended in targets:
                 ended.wait(timeout)

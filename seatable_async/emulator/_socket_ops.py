@@ -5,7 +5,7 @@ snapshots (6.0/6.1): row ids of new rows come from the client (no ``_id`` → th
 null), system fields the client does not send stay empty, ``modify_*`` write the ``updated``
 cells, locks set ``_locked``/``_locked_by`` and unlocking clears both. Cells are keyed by column
 key; select cells may carry option ids (as dtable-server keeps them) or names. Row operations
-live here, schema operations in `_socket_schema`.
+live here, schema operations in `_socket_schema`, the dispatch in `_socket_apply`.
 
 An operation that lacks a required attribute, names an unknown table/row/column, or has an
 unknown ``op_type`` raises `OperationInvalid` and changes nothing (recorded for a missing
@@ -14,34 +14,13 @@ unknown ``op_type`` raises `OperationInvalid` and changes nothing (recorded for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._records import Base, Column, Table, quote_ident
+from ._socket_operation import OperationInvalid, need
+from ._state import State
 
-if TYPE_CHECKING:
-    from ._emulator import Emulator
-
-__all__ = ["OperationInvalid", "apply_operation"]
-
-
-class OperationInvalid(Exception):
-    """The operation cannot be applied (acked ``operation_invalid``)."""
-
-
-def need(op: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    """``op[key]`` if present and of ``kind``."""
-    value = op.get(key)
-    if not isinstance(value, kind):
-        raise OperationInvalid(f"{key} missing or invalid")
-    return value
-
-
-def table_of(base: Base, op: dict[str, Any]) -> Table:
-    table_id = need(op, "table_id", str)
-    for table in base.tables:
-        if table.id == table_id:
-            return table
-    raise OperationInvalid(f"table {table_id} not found")
+__all__ = ["ROW_OPS", "apply_row_operation"]
 
 
 def _option_name(col: Column, value: Any) -> Any:
@@ -67,10 +46,9 @@ def by_name(table: Table, cells: dict[str, Any]) -> dict[str, Any]:
 
 
 def _insert(
-    emu: Emulator, base: Base, table: Table, datas: list[dict[str, Any]]
+    state: State, base: Base, table: Table, datas: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Insert rows as sent; returns them with generated auto numbers filled in."""
-    state = emu.state
     rows = [by_name(table, d) for d in datas]
     ids, _ = state.insert_rows(base, table, rows, "")
     name = quote_ident(table.name)
@@ -126,21 +104,22 @@ def _move_next_to(base: Base, table: Table, anchor: str, above: bool) -> None:
     conn.execute(f"UPDATE {name} SET rowid = -rowid WHERE rowid < 0")
 
 
-def _row_ops(
-    emu: Emulator, base: Base, table: Table, op: dict[str, Any], kind: str, user: str
+def apply_row_operation(
+    state: State, base: Base, table: Table, op: dict[str, Any], kind: str, user: str
 ) -> dict[str, Any] | None:
-    state = emu.state
+    """Apply the row operation ``kind`` to ``table``; returns it completed with generated
+    values when that differs from what was sent."""
     name = quote_ident(table.name)
     if kind == "append_rows":
         datas = need(op, "row_datas", list)
         if not all(isinstance(d, dict) for d in datas):
             raise OperationInvalid("row_datas invalid")
-        done = _insert(emu, base, table, datas)
+        done = _insert(state, base, table, datas)
         return {**op, "row_datas": done} if done is not datas else None
     if kind == "insert_row":
         data = need(op, "row_data", dict)
         anchor = op.get("row_id")
-        done = _insert(emu, base, table, [data])
+        done = _insert(state, base, table, [data])
         if isinstance(anchor, str):
             above = op.get("row_insert_position") == "insert_above"
             _move_next_to(base, table, anchor, above)
@@ -184,32 +163,3 @@ ROW_OPS = frozenset(
         "unlock_rows",
     }
 )
-
-
-def apply_operation(
-    emu: Emulator, base: Base, op: dict[str, Any], user: str, origin: object = None
-) -> dict[str, Any] | None:
-    """Apply ``op`` to ``base`` and publish it (not back to ``origin``).
-
-    Returns:
-        The operation completed with generated values (auto numbers) when it differs from
-        what was sent, else None.
-
-    Raises:
-        OperationInvalid: nothing was changed.
-    """
-    from ._socket_schema import SCHEMA_OPS, apply_schema
-
-    kind = op.get("op_type")
-    state = emu.state
-    with state.lock:
-        if kind in ROW_OPS:
-            echo = _row_ops(emu, base, table_of(base, op), op, str(kind), user)
-        elif kind in SCHEMA_OPS:
-            apply_schema(emu, base, op, str(kind))
-            base.version += 1
-            echo = None
-        else:
-            raise OperationInvalid(f"unknown op_type {kind!r}")
-        emu.events.emit(base.uuid, echo if echo is not None else op, origin)
-    return echo

@@ -9,14 +9,12 @@ view operations set the attribute they name, and ``modify_header_lock`` exists o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _cells
 from ._records import Base, Column, Table, quote_ident
-from ._socket_ops import OperationInvalid, need, table_of
-
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from ._socket_operation import OperationInvalid, need, table_of
+from ._state import State
 
 __all__ = ["SCHEMA_OPS", "apply_schema"]
 
@@ -115,7 +113,7 @@ def _column_op(base: Base, table: Table, op: dict[str, Any], kind: str) -> None:
         col.data = {**(col.data or {}), **data}
 
 
-def _insert_table(emu: Emulator, base: Base, op: dict[str, Any]) -> None:
+def _insert_table(state: State, base: Base, op: dict[str, Any]) -> None:
     data = need(op, "table_data", dict)
     table_id, name = data.get("_id"), data.get("name")
     columns = data.get("columns") or []
@@ -126,7 +124,7 @@ def _insert_table(emu: Emulator, base: Base, op: dict[str, Any]) -> None:
     if not isinstance(columns, list):
         raise OperationInvalid("columns invalid")
     cols = [_sent_column(c) for c in columns]
-    table = emu.state.create_table(base, name, {})
+    table = state.create_table(base, name, {})
     table.id = table_id
     _add_columns(base, table, cols, None)
     views = data.get("views")
@@ -135,9 +133,9 @@ def _insert_table(emu: Emulator, base: Base, op: dict[str, Any]) -> None:
     table.is_header_locked = bool(data.get("is_header_locked"))
 
 
-def _table_op(emu: Emulator, base: Base, op: dict[str, Any], kind: str) -> None:
+def _table_op(state: State, base: Base, op: dict[str, Any], kind: str) -> None:
     if kind == "insert_table":
-        _insert_table(emu, base, op)
+        _insert_table(state, base, op)
         return
     table = table_of(base, op)
     if kind == "rename_table":
@@ -192,7 +190,7 @@ _VIEW_OPS = frozenset({"insert_view", "delete_view", "rename_view", *VIEW_FIELDS
 SCHEMA_OPS = _COLUMN_OPS | _TABLE_OPS | _VIEW_OPS
 
 
-def apply_schema(emu: Emulator, base: Base, op: dict[str, Any], kind: str) -> None:
+def apply_schema(state: State, base: Base, op: dict[str, Any], kind: str) -> None:
     """Apply one column, table or view operation (under the state lock).
 
     Raises:
@@ -201,6 +199,6 @@ def apply_schema(emu: Emulator, base: Base, op: dict[str, Any], kind: str) -> No
     if kind in _COLUMN_OPS:
         _column_op(base, table_of(base, op), op, kind)
     elif kind in _TABLE_OPS:
-        _table_op(emu, base, op, kind)
+        _table_op(state, base, op, kind)
     else:
         _view_op(base, op, kind)

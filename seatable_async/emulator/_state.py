@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _links, _sql_funcs
 from ._cells import CellCodec
 from ._dates import Zone
 from ._extras import BaseExtras
@@ -45,6 +44,7 @@ __all__ = [
     "Table",
     "User",
     "Workspace",
+    "extras_of",
     "iso",
     "new_row_id",
     "new_row_ids",
@@ -68,12 +68,6 @@ class State:
         self.zone = zone or Zone()
         self.db_path = Path(db_path) if db_path is not None else None
         self.codec = CellCodec(self.zone)
-        if functions is None:
-            zone = self.zone
-
-            def functions(conn: sqlite3.Connection) -> None:
-                _sql_funcs.register(conn, zone, clock)
-
         self.store = RowStore(self.codec, clock, self.lock, self.db_path, functions)
         self.users: dict[str, User] = {}
         self.users_by_login: dict[str, User] = {}
@@ -153,6 +147,16 @@ class State:
         with self.lock:
             return [u for u in self.users.values() if u.org_id == org_id]
 
+    def team_of(self, base_uuid: str) -> str:
+        """Whose monthly quota a base's operations use: its owner's team, else the owner."""
+        base = self.bases.get(base_uuid)
+        if base is None:
+            return ""
+        owner = self.users.get(base.owner)
+        if owner is not None and owner.org_id is not None:
+            return f"org:{owner.org_id}"
+        return base.owner
+
     # ---- bases -------------------------------------------------------------------------
     def add_base(
         self,
@@ -184,9 +188,16 @@ class State:
             spec = tables if tables is not None else {"Table1": {"Name": "text"}}
             for tname, cols in spec.items():
                 self.create_table(base, tname, cols)
-            _links.attach_link_columns(self, base)
             self.bases[base_uuid] = base
             return base
+
+    def rows_of(self, base_uuid: str, table: str) -> list[dict[str, Any]]:
+        """The stored rows of a base's table by name; KeyError for an unknown base or table."""
+        base = self.bases[base_uuid]
+        found = base.table(table)
+        if found is None:
+            raise KeyError(table)
+        return self.select_rows(base, found)
 
     def create_table(self, base: Base, name: str, columns: Mapping[str, ColumnSpec]) -> Table:
         return self.store.create_table(base, name, columns)
@@ -246,3 +257,12 @@ class State:
         return self.store.select_rows(
             base, table, start, limit, row_id, order_by, descending, archived
         )
+
+
+def extras_of(state: State, base: Base) -> BaseExtras:
+    """The extras of ``base`` (created on first use)."""
+    with state.lock:
+        found = state.extras.get(base.uuid)
+        if found is None:
+            found = state.extras[base.uuid] = BaseExtras()
+        return found

@@ -31,14 +31,16 @@ import httpx
 from attrs import define, frozen
 
 from ._activity_log import ROW_OPS
-from ._extras import extras_of
 from ._records import quote_ident
+from ._state import extras_of
 from ._webhook_bodies import LINK_OPS, Change, link_datas, row_datas
 from ._webhook_sender import Post, Sender
 
 if TYPE_CHECKING:
-    from ._emulator import Emulator
+    from ._events import EventBus
     from ._records import Base
+    from ._state import State
+    from ._stats import EmulatorStats
 
 __all__ = ["Delivery", "Webhook", "WebhookHub"]
 
@@ -81,8 +83,13 @@ class WebhookHub:
         failures: the last 1,000 failed deliveries, oldest first.
     """
 
-    def __init__(self, emu: Emulator) -> None:
-        self._emu = emu
+    def __init__(
+        self, state: State, events: EventBus, stats: EmulatorStats, now: Callable[[], float]
+    ) -> None:
+        self._state = state
+        self._events = events
+        self._stats = stats
+        self._now = now
         self.timeout = 30.0
         self.signature = "sha256"
         self.failures: collections.deque[Delivery] = collections.deque(maxlen=1000)
@@ -107,17 +114,17 @@ class WebhookHub:
             if any(h.base_uuid == base.uuid and h.url == url for h in self._hooks.values()):
                 raise ValueError(f"base {base.name!r} already has a webhook for {url}")
             hook = Webhook(
-                self._emu.state.next_id("webhook"),
+                self._state.next_id("webhook"),
                 base.uuid,
                 url,
                 secret or None,
                 creator,
-                self._emu.now(),
+                self._now(),
             )
             self._hooks[hook.id] = hook
             if not self._recording:
                 self._recording = True
-                self._emu.events.record(self._record)
+                self._events.record(self._record)
         return hook
 
     def of_base(self, base_uuid: str) -> list[Webhook]:
@@ -163,11 +170,11 @@ class WebhookHub:
     ) -> None:
         if not any(h.base_uuid == base_uuid for h in list(self._hooks.values())):
             return
-        state = self._emu.state
+        state = self._state
         base = state.bases.get(base_uuid)
         if base is None:
             return
-        op_time = round(self._emu.now(), 3)
+        op_time = round(self._now(), 3)
         if op_type in LINK_OPS:
             self._record_links(base, op(), op_time)
             return
@@ -184,15 +191,15 @@ class WebhookHub:
     def _modifier(self, base: Base, table: str, op: dict[str, Any]) -> str:
         # An update sets every row's _last_modifier to the writer; the operation omits it.
         ids = op.get("row_ids") or [op.get("row_id")]
-        with self._emu.state.lock:
+        with self._state.lock:
             found = base.conn.execute(
                 f"SELECT _last_modifier FROM {quote_ident(table)} WHERE _id = ?", (ids[0],)
             ).fetchone()
         return str(found[0] or "") if found else ""
 
     def _record_links(self, base: Base, op: dict[str, Any], op_time: float) -> None:
-        with self._emu.state.lock:
-            link = extras_of(self._emu.state, base).links.get(str(op.get("link_id")))
+        with self._state.lock:
+            link = extras_of(self._state, base).links.get(str(op.get("link_id")))
             table = base.table(str(op.get("table_id")))
             other = base.table(str(op.get("other_table_id")))
             if link is None or table is None or other is None:
@@ -207,7 +214,7 @@ class WebhookHub:
 
     def _post(self, data: dict[str, Any], client: httpx.Client) -> None:
         for hook in self.of_base(str(data["dtable_uuid"])):
-            stats = self._emu.stats
+            stats = self._stats
             if not hook.valid:
                 stats.count("webhooks", "skipped_invalid")
                 continue
@@ -233,14 +240,14 @@ class WebhookHub:
         try:
             answer = client.post(hook.url, content=body, headers=headers, timeout=self.timeout)
         except httpx.TimeoutException:
-            self._emu.stats.count("webhooks", "timeouts")
+            self._stats.count("webhooks", "timeouts")
             return None, f"timed out after {time.monotonic() - started:.1f} s"
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}"
         return answer.status_code, "" if answer.is_success else f"HTTP {answer.status_code}"
 
     def _settle(self, hook: Webhook, body: bytes, status: int | None, error: str) -> None:
-        stats = self._emu.stats
+        stats = self._stats
         with self._lock:
             if not error:
                 hook.failures_in_a_row = 0
