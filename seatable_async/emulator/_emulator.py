@@ -1,4 +1,5 @@
-"""The `Emulator` object: configuration, state, token minting, ASGI app, servers."""
+"""The `Emulator` façade: it builds the collaborators (`Services`) and keeps its public
+attributes in step with them; seeding, inspecting, tokens, the ASGI app, serving."""
 
 from __future__ import annotations
 
@@ -10,21 +11,22 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _seed as seed
-from ._dates import Zone
-from ._events import EventBus
-from ._faults import FaultInjector, Faults
-from ._file_links import FileLinks
-from ._late import LateCommits
-from ._limits import LimitPolicy, Limits
-from ._ratelimit import RateLimiter
-from ._services import Clock, Services, Settings, VersionInfo
-from ._sql_funcs import register as register_sql_functions
-from ._state import Base, State, User, extras_of
-from ._stats import EmulatorStats
-from ._store import ColumnSpec
-from ._tokens import TokenMinter
-from ._webhooks import Webhook, WebhookHub
+from ._auth.minter import TokenMinter
+from ._events.bus import EventBus
+from ._events.stats import EmulatorStats
+from ._faults.faults import FaultInjector, Faults
+from ._faults.late_commits import LateCommits
+from ._faults.limits import LimitPolicy, Limits
+from ._faults.rate_limiter import RateLimiter
+from ._server.services import Clock, Services, Settings, VersionInfo
+from ._sql.functions import register as register_sql_functions
+from ._state import seed
+from ._state.dates import Zone
+from ._state.file_links import FileLinks
+from ._state.records import Base, User
+from ._state.state import State, extras_of
+from ._state.store import ColumnSpec
+from ._webhooks.hub import Webhook, WebhookHub
 
 if TYPE_CHECKING:
     import httpx
@@ -71,7 +73,7 @@ class Emulator:
         self._version = VersionInfo(version)
         self.version_tuple: tuple[int, int] = self._version.numbers
         self.full_version = self._version.full
-        self.settings = Settings(
+        self._settings = Settings(
             token_ttl=token_ttl,
             latency=latency,
             rate_limit=rate_limit,
@@ -91,24 +93,24 @@ class Emulator:
             register_sql_functions(conn, zone, now)
 
         self.state = State(now, db_path, zone, sql_functions)
-        self.tokens = TokenMinter(now, lambda: self.settings.token_ttl)
-        self.codec = self.tokens.codec
-        self.temp_codec = self.tokens.temp_codec
+        self._tokens = TokenMinter(now, lambda: self._settings.token_ttl)
+        self.codec = self._tokens.codec
+        self.temp_codec = self._tokens.temp_codec
         self.limiter = RateLimiter()
         self.policy = LimitPolicy(self.limiter)
-        self.files = FileLinks()
-        self.upload_links = self.files.upload
-        self.download_links = self.files.download
+        self._files = FileLinks()
+        self.upload_links = self._files.upload
+        self.download_links = self._files.download
         self.webhooks = WebhookHub(self.state, self.events, self.stats, now)
-        self.services = Services(
+        self._services = Services(
             self.state,
             self.events,
             self.stats,
             self._clock,
             self._version,
-            self.settings,
-            self.tokens,
-            self.files,
+            self._settings,
+            self._tokens,
+            self._files,
             self.webhooks,
             self.late,
             self.policy,
@@ -124,68 +126,68 @@ class Emulator:
 
     @property
     def token_ttl(self) -> float:
-        return self.settings.token_ttl
+        return self._settings.token_ttl
 
     @token_ttl.setter
     def token_ttl(self, value: float) -> None:
-        self.settings.token_ttl = value
+        self._settings.token_ttl = value
 
     @property
     def latency(self) -> float:
-        return self.settings.latency
+        return self._settings.latency
 
     @latency.setter
     def latency(self, value: float) -> None:
-        self.settings.latency = value
+        self._settings.latency = value
 
     @property
     def rate_limit(self) -> tuple[int, float] | None:
-        return self.settings.rate_limit
+        return self._settings.rate_limit
 
     @rate_limit.setter
     def rate_limit(self, value: tuple[int, float] | None) -> None:
-        self.settings.rate_limit = value
+        self._settings.rate_limit = value
 
     @property
     def redirect_legacy(self) -> bool:
-        return self.settings.redirect_legacy
+        return self._settings.redirect_legacy
 
     @redirect_legacy.setter
     def redirect_legacy(self, value: bool) -> None:
-        self.settings.redirect_legacy = value
+        self._settings.redirect_legacy = value
 
     @property
     def control(self) -> bool:
-        return self.settings.control
+        return self._settings.control
 
     @control.setter
     def control(self, value: bool) -> None:
-        self.settings.control = value
+        self._settings.control = value
 
     @property
     def limits(self) -> Limits | None:
-        return self.settings.limits
+        return self._settings.limits
 
     @limits.setter
     def limits(self, value: str | Limits | None) -> None:
-        self.settings.limits = value
+        self._settings.limits = value
 
     @property
     def faults(self) -> Faults | None:
-        return self.settings.faults
+        return self._settings.faults
 
     @faults.setter
     def faults(self, value: Faults | None) -> None:
         """Setting faults restarts the deterministic random sequence from its seed."""
-        self.settings.faults = value
+        self._settings.faults = value
 
     @property
     def injector(self) -> FaultInjector | None:
-        return self.settings.injector
+        return self._settings.injector
 
     def base_window(self) -> tuple[int, float] | None:
         """The per-base window in force: ``rate_limit``, else the limits' per-minute one."""
-        return self.settings.base_window()
+        return self._settings.base_window()
 
     def team_of(self, base_uuid: str) -> str:
         """Whose monthly quota a base's operations use: its owner's team, else the owner."""
@@ -207,7 +209,7 @@ class Emulator:
     def advance(self, seconds: float) -> None:
         """Move the emulator clock forward (token expiry, rate windows, link expiry); late
         writes that fall due land now."""
-        self.services.advance(seconds)
+        self._services.advance(seconds)
 
     @property
     def pending_late_writes(self) -> int:
@@ -317,19 +319,19 @@ class Emulator:
         self, base: Base, permission: str, app_name: str = "", username: str = ""
     ) -> str:
         """A Base-Token (HS256 JWT) valid for ``token_ttl`` seconds from ``now()``."""
-        return self.tokens.base_token(base, permission, app_name, username)
+        return self._tokens.base_token(base, permission, app_name, username)
 
     def mint_temp_api_token(self, base: Base, username: str) -> str:
-        return self.tokens.temp_api_token(base, username)
+        return self._tokens.temp_api_token(base, username)
 
     # ---- serving -------------------------------------------------------------------
     @property
     def app(self) -> Any:
         """The ASGI application."""
         if self._app is None:
-            from ._app import EmulatorApp
+            from ._server.app import EmulatorApp
 
-            self._app = EmulatorApp(self.services, lambda: self.sockets)
+            self._app = EmulatorApp(self._services, lambda: self.sockets)
         return self._app
 
     @property
@@ -340,9 +342,9 @@ class Emulator:
 
             if importlib.util.find_spec("socketio") is None:
                 return None
-            from ._socket import SocketServer
+            from ._sockets.server import SocketServer
 
-            self._sockets = SocketServer(self.services)
+            self._sockets = SocketServer(self._services)
         return self._sockets
 
     def notify(self, base: Base | str, notification: Mapping[str, Any]) -> None:
@@ -363,14 +365,14 @@ class Emulator:
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport into `app` that maps dropped connections to httpx errors."""
-        from ._transport import EmulatorTransport
+        from ._server.transport import EmulatorTransport
 
         return EmulatorTransport(self.app)
 
     @contextlib.contextmanager
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Run uvicorn in a background thread; yields ``http://host:port``."""
-        from ._server import serve_in_thread
+        from ._server.serving import serve_in_thread
 
         with serve_in_thread(self.app, host, port) as url:
             yield url

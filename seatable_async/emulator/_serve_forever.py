@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from ._emulator import Emulator
-from ._missing import require_server_extra
-from ._server import bind_socket, make_server
+from ._server.missing import require_server_extra
+from ._server.serving import bind_socket, make_server
 from .demo import seed_demo
 
 __all__ = ["serve_forever"]
