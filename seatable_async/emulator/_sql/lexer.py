@@ -267,7 +267,7 @@ class Translator:
             if tuple(x.up for x in toks[i : i + n]) == words and i + n < end:
                 if toks[i + n].text != "(":
                     raise SqlError(f"{' '.join(words)} needs a list in parentheses")
-                close = self._close(i + n)
+                close = self.closing(i + n)
                 inner = self.emit(i + n + 1, close)
                 negate = fn.startswith("!")
                 out.append(
@@ -277,7 +277,8 @@ class Translator:
         out.append(f"st_first({ref})")
         return i
 
-    def _close(self, open_index: int) -> int:
+    def closing(self, open_index: int) -> int:
+        """The position of the ``)`` that closes the ``(`` at ``open_index``."""
         depth = 0
         for j in range(open_index, len(self.toks)):
             if self.toks[j].text == "(":

@@ -161,7 +161,7 @@ def _insert(tr: Translator) -> Statement:
     stmt = Statement("INSERT", [table])
     if toks[3].text != "(":
         raise SqlError("INSERT needs a column list")
-    close = tr._close(3)
+    close = tr.closing(3)
     for a, b in tr.split(4, close):
         col, last = tr.column(a)
         if col is None or last != b - 1:
@@ -173,7 +173,7 @@ def _insert(tr: Translator) -> Statement:
     while j < len(toks):
         if toks[j].text != "(":
             raise SqlError(f'syntax error near "{toks[j].text}"')
-        end = tr._close(j)
+        end = tr.closing(j)
         row = _values(tr, j + 1, end)
         if len(row) != len(stmt.columns):
             raise SqlError("the number of values does not match the number of columns")
