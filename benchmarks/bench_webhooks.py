@@ -187,7 +187,7 @@ def serve(kind: str) -> None:
     """Serve ``kind`` under uvicorn until stdin closes; the first line printed is the URL."""
     import uvicorn
 
-    from seatable_async.emulator._server import bind_socket
+    from seatable_async.emulator._server.serving import bind_socket
 
     app = _app(kind)
     sock = bind_socket("127.0.0.1", 0)

@@ -44,10 +44,10 @@ row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
   Caps: list ≤1000 (larger ``limit`` is clamped), append/update ≤1000 and delete ≤10,000
   (over → 400). ``redirect_legacy=True`` answers legacy list-rows / get-row / SQL with 302 to
   the gateway (Cloud 5.x behaviour).
-* Cell values are stored per column type (`_cells`): dates in the server's ``timezone`` and
+* Cell values are stored per column type (`_state.cells`): dates in the server's ``timezone`` and
   shown ISO with its offset, numbers coerced, checkbox only ``true``, select options created,
   auto numbers generated, computed and system columns read-only.
-* SQL in SeaTable's dialect (`_sql_lex`): SeaTable functions only, case-sensitive ``LIKE``
+* SQL in SeaTable's dialect (`_sql.lexer`): SeaTable functions only, case-sensitive ``LIKE``
   and ``ILIKE``, no ``JOIN`` keyword, constants-only ``SET``/``VALUES``, ``INSERT`` only with
   big-data storage, default LIMIT 100 and cap 10,000, dates and list columns compared as
   documented; ``parameters`` from 5.0; gateway errors 400 ``error_message``, dtable-db errors
@@ -62,27 +62,27 @@ row by row against the fidelity audit, is in ``docs/reference/emulator.md``:
   reset / lost response / late commit (502 or 504 at once, the write lands later on the
   emulator clock) / truncated body / slow body.
 * ``control=True`` adds loopback-only ``/_emulator/...`` endpoints (stats, bases, config, rows).
-* Socket.IO when served (``_socket``): ``join-room`` with a Base-Token, every write broadcast as
-  ``update-dtable`` (``_broadcast``), client operations on rows, columns, tables and views
-  applied (``_socket_ops``, ``_socket_schema``); `Emulator.notify`,
+* Socket.IO when served (``_sockets.server``): ``join-room`` with a Base-Token, every write
+  broadcast as ``update-dtable`` (``_events.broadcast``), client operations on rows, columns,
+  tables and views applied (``_sockets.row_ops``, ``_sockets.schema_ops``); `Emulator.notify`,
   `Emulator.drop_socket_connections`.
 
-* Links (``_routes_links``): link columns from ``add_base`` (``{"type": "link", "data":
+* Links (``_routes.links``): link columns from ``add_base`` (``{"type": "link", "data":
   {"other_table": ...}}``) share a ``link_id`` and one store of row pairs; gateway ``links/``
   (POST/PUT/DELETE) and ``query-links/``, legacy ``links/``, ``batch-update-links/`` and
   dtable-db ``linked-records/``; ≤1,000 rows per write, query 10 links per row by default and
   ≤100; cells ``[{display_value, row_id}]`` on the gateway and in SQL (≤50 from 6.0), row ids
   on dtable-server.
-* Row extras and big data (``_routes_rows_extra``): lock/unlock rows, legacy positional
+* Row extras and big data (``_routes.row_extras``): lock/unlock rows, legacy positional
   insert, ``apply_default``, ``add-archived-rows/``, dtable-db ``insert-rows/``,
   ``archive-view/``, ``unarchive/``.
-* Collaboration (``_routes_collab``): related users (gateway, dtable-server, dtable-web with the
+* Collaboration (``_routes.collab``): related users (gateway, dtable-server, dtable-web with the
   Base-Token), app-user-info, row comments, notifications, ``ui-toasts/``, row activities
   (recorded from the operations on ``emu.events``), snapshots; custom-folder files and
-  ``dtable-copy`` (``_files_custom``). Seed with `Emulator.add_comment` /
+  ``dtable-copy`` (``_routes.custom_folders``). Seed with `Emulator.add_comment` /
   `Emulator.add_notification`; inspect with `Emulator.links` / `Emulator.toasts`.
 
-* Webhooks (``_webhooks``, ``_routes_webhooks``): `Emulator.add_webhook` and the account
+* Webhooks (``_webhooks.hub``, ``_routes.webhooks``): `Emulator.add_webhook` and the account
   routes ``…/webhooks/``; every row and link change POSTed over real HTTP as ``dtable-events``
   sends it (body, ``X-SeaTable-Signature``, 30 s timeout, no retry, invalid after five
   failures in a row), from background threads; ``emu.webhooks`` (``flush``, ``failures``),
@@ -95,13 +95,13 @@ comments' ``POST`` (missing on 6.0.10, ISSUES #12).
 from __future__ import annotations
 
 from ._emulator import Emulator
-from ._faults import Faults
-from ._limits import Limits
-from ._missing import MissingExtraError
-from ._serve_app import serve_app, serve_app_in_thread
-from ._server import serve_forever
-from ._state import Base, User
-from ._stats import EmulatorStats
+from ._events.stats import EmulatorStats
+from ._faults.faults import Faults
+from ._faults.limits import Limits
+from ._serve_forever import serve_forever
+from ._server.missing import MissingExtraError
+from ._server.serve_app import serve_app, serve_app_in_thread
+from ._state.records import Base, User
 
 __all__ = [
     "Base",

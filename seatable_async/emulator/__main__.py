@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from ._emulator import VERSIONS
-from ._missing import MissingExtraError
-from ._server import serve_forever
+from ._serve_forever import serve_forever
+from ._server.missing import MissingExtraError
 
 
 def main(argv: list[str] | None = None) -> None:

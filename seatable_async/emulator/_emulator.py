@@ -1,26 +1,32 @@
-"""The `Emulator` object: configuration, state, token minting, ASGI app, servers."""
+"""The `Emulator` façade: it builds the collaborators (`Services`) and keeps its public
+attributes in step with them; seeding, inspecting, tokens, the ASGI app, serving."""
 
 from __future__ import annotations
 
 import contextlib
-import math
 import secrets
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._dates import Zone
-from ._events import EventBus
-from ._faults import FaultInjector, Faults
-from ._jwt import TokenCodec
-from ._late import LateCommits
-from ._limits import LimitPolicy, Limits
-from ._ratelimit import RateLimiter
-from ._state import ApiToken, Base, State, User, new_token
-from ._stats import EmulatorStats
-from ._store import ColumnSpec
-from ._webhooks import Webhook, WebhookHub
+from ._auth.minter import TokenMinter
+from ._events.bus import EventBus
+from ._events.stats import EmulatorStats
+from ._faults.faults import FaultInjector, Faults
+from ._faults.late_commits import LateCommits
+from ._faults.limits import LimitPolicy, Limits
+from ._faults.rate_limiter import RateLimiter
+from ._server.services import Clock, Services, Settings, VersionInfo
+from ._sql.functions import register as register_sql_functions
+from ._state import seed
+from ._state.dates import Zone
+from ._state.file_links import FileLinks
+from ._state.records import Base, User
+from ._state.state import State, extras_of
+from ._state.store import ColumnSpec
+from ._webhooks.hub import Webhook, WebhookHub
 
 if TYPE_CHECKING:
     import httpx
@@ -64,97 +70,146 @@ class Emulator:
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {VERSIONS}, not {version!r}")
-        self._version = version
-        self.version_tuple: tuple[int, int] = (int(version[0]), int(version[2]))
-        self.full_version = f"{version}.10"
-        self.token_ttl = token_ttl
-        self.latency = latency
-        self.rate_limit = rate_limit
-        self.redirect_legacy = redirect_legacy
-        self.control = control
-        self._clock = clock or time.time
-        self._offset = 0.0
+        self._version = VersionInfo(version)
+        self.version_tuple: tuple[int, int] = self._version.numbers
+        self.full_version = self._version.full
+        self._settings = Settings(
+            token_ttl=token_ttl,
+            latency=latency,
+            rate_limit=rate_limit,
+            redirect_legacy=redirect_legacy,
+            control=control,
+            limits=limits,
+            faults=faults,
+        )
+        self._clock = Clock(clock or time.time)
         self.stats = EmulatorStats()
         self.events = EventBus()
         self.late = LateCommits(self.now, lambda n: self.stats.add("late_writes", n))
         self.zone = Zone(timezone)
-        self.state = State(self.now, db_path, self.zone)
-        self.codec = TokenCodec()
-        self.temp_codec = TokenCodec()
+        zone, now = self.zone, self.now
+
+        def sql_functions(conn: sqlite3.Connection) -> None:
+            register_sql_functions(conn, zone, now)
+
+        self.state = State(now, db_path, zone, sql_functions)
+        self._tokens = TokenMinter(now, lambda: self._settings.token_ttl)
+        self.codec = self._tokens.codec
+        self.temp_codec = self._tokens.temp_codec
         self.limiter = RateLimiter()
         self.policy = LimitPolicy(self.limiter)
-        self._limits: Limits | None = None
-        self.limits = limits
-        self._faults: Faults | None = None
-        self.injector: FaultInjector | None = None
-        self.faults = faults
+        self._files = FileLinks()
+        self.upload_links = self._files.upload
+        self.download_links = self._files.download
+        self.webhooks = WebhookHub(self.state, self.events, self.stats, now)
+        self._services = Services(
+            self.state,
+            self.events,
+            self.stats,
+            self._clock,
+            self._version,
+            self._settings,
+            self._tokens,
+            self._files,
+            self.webhooks,
+            self.late,
+            self.policy,
+        )
         self._sockets: Any = None
-        self.upload_links: dict[str, tuple[str, float]] = {}
-        self.download_links: dict[str, tuple[str, str, float]] = {}
         self._app: Any = None
-        self.webhooks = WebhookHub(self)
 
-    # ---- configuration -------------------------------------------------------------
+    # ---- configuration (kept in `settings`) ------------------------------------------
     @property
     def version(self) -> str:
         """The emulated SeaTable version (fixed at construction)."""
-        return self._version
+        return self._version.name
+
+    @property
+    def token_ttl(self) -> float:
+        return self._settings.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, value: float) -> None:
+        self._settings.token_ttl = value
+
+    @property
+    def latency(self) -> float:
+        return self._settings.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._settings.latency = value
+
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        return self._settings.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: tuple[int, float] | None) -> None:
+        self._settings.rate_limit = value
+
+    @property
+    def redirect_legacy(self) -> bool:
+        return self._settings.redirect_legacy
+
+    @redirect_legacy.setter
+    def redirect_legacy(self, value: bool) -> None:
+        self._settings.redirect_legacy = value
+
+    @property
+    def control(self) -> bool:
+        return self._settings.control
+
+    @control.setter
+    def control(self, value: bool) -> None:
+        self._settings.control = value
 
     @property
     def limits(self) -> Limits | None:
-        return self._limits
+        return self._settings.limits
 
     @limits.setter
     def limits(self, value: str | Limits | None) -> None:
-        self._limits = Limits.preset(value) if isinstance(value, str) else value
-
-    def base_window(self) -> tuple[int, float] | None:
-        """The per-base window in force: ``rate_limit``, else the limits' per-minute one."""
-        if self.rate_limit is not None:
-            return self.rate_limit
-        lim = self._limits
-        if lim is not None and lim.base_per_minute is not None:
-            return (lim.base_per_minute, 60.0)
-        return None
-
-    def team_of(self, base_uuid: str) -> str:
-        """Whose monthly quota a base's operations use: its owner's team, else the owner."""
-        base = self.state.bases.get(base_uuid)
-        if base is None:
-            return ""
-        owner = self.state.users.get(base.owner)
-        if owner is not None and owner.org_id is not None:
-            return f"org:{owner.org_id}"
-        return base.owner
+        self._settings.limits = value
 
     @property
     def faults(self) -> Faults | None:
-        return self._faults
+        return self._settings.faults
 
     @faults.setter
     def faults(self, value: Faults | None) -> None:
         """Setting faults restarts the deterministic random sequence from its seed."""
-        self._faults = value
-        self.injector = FaultInjector(value) if value is not None else None
+        self._settings.faults = value
+
+    @property
+    def injector(self) -> FaultInjector | None:
+        return self._settings.injector
+
+    def base_window(self) -> tuple[int, float] | None:
+        """The per-base window in force: ``rate_limit``, else the limits' per-minute one."""
+        return self._settings.base_window()
+
+    def team_of(self, base_uuid: str) -> str:
+        """Whose monthly quota a base's operations use: its owner's team, else the owner."""
+        return self.state.team_of(base_uuid)
 
     @property
     def has_gateway(self) -> bool:
-        return self.version_tuple >= (4, 4)
+        return self._version.has_gateway
 
     @property
     def has_legacy(self) -> bool:
-        return self.version_tuple < (6, 0)
+        return self._version.has_legacy
 
     # ---- clock ---------------------------------------------------------------------
     def now(self) -> float:
         """The emulator's wall clock (Unix seconds), moved by `advance`."""
-        return self._clock() + self._offset
+        return self._clock.now()
 
     def advance(self, seconds: float) -> None:
         """Move the emulator clock forward (token expiry, rate windows, link expiry); late
         writes that fall due land now."""
-        self._offset += seconds
-        self.late.apply_due()
+        self._services.advance(seconds)
 
     @property
     def pending_late_writes(self) -> int:
@@ -195,25 +250,11 @@ class Emulator:
         (SQL ``INSERT`` works only then). A link column is ``{"type": "link", "data":
         {"other_table": "Tasks"}}``; its counterpart in the other table is created (named after
         this table) unless that table declares a link column back."""
-        user = self.state.find_user(owner) or self.add_user(owner, "password")
-        return self.state.add_base(user, name, tables, big_data=big_data)
+        return seed.add_base(self.state, owner, name, tables, big_data=big_data)
 
     def add_api_token(self, base: Base, app_name: str = "app", permission: str = "rw") -> str:
         """Create an API-Token for ``base``; returns the 40-char token."""
-        if permission not in ("r", "rw"):
-            raise ValueError("permission must be 'r' or 'rw'")
-        with self.state.lock:
-            if any(
-                t.base_uuid == base.uuid and t.app_name == app_name
-                for t in self.state.api_tokens.values()
-            ):
-                raise ValueError(f"api token {app_name!r} exists")
-            token = new_token()
-            now = self.now()
-            self.state.api_tokens[token] = ApiToken(
-                token, base.uuid, app_name, permission, base.owner, now, now
-            )
-        return token
+        return seed.add_api_token(self.state, self.now, base, app_name, permission)
 
     def add_external_link(self, base: Base) -> str:
         """Create an external link; returns its token (read-only Base-Tokens)."""
@@ -229,22 +270,11 @@ class Emulator:
 
     def add_group(self, name: str, org_id: int | None = None, members: Iterable[str] = ()) -> int:
         """Create a group (optionally in a team); returns its id."""
-        from ._state import Group
-
-        with self.state.lock:
-            group = Group(self.state.next_id("group"), name, org_id)
-            for m in members:
-                user = self.state.find_user(m)
-                if user is not None:
-                    group.members.append(user.email)
-            self.state.groups[group.id] = group
-            return group.id
+        return seed.add_group(self.state, name, org_id, members)
 
     def add_comment(self, base: Base, row_id: str, text: str, author: str | None = None) -> int:
         """Add a comment to a row (the REST API cannot before 6.1); returns its id."""
-        from ._routes_collab import add_comment
-
-        return add_comment(self, base, row_id, text, author or base.owner)
+        return seed.add_comment(self.state, self.now, base, row_id, text, author or base.owner)
 
     def add_notification(
         self,
@@ -254,24 +284,20 @@ class Emulator:
         detail: Mapping[str, Any] | None = None,
     ) -> int:
         """Add a notification of ``base`` for ``to_user`` (internal email); returns its id."""
-        from ._routes_collab import add_notification
-
         user = self.state.find_user(to_user)
-        return add_notification(
-            self, base, user.email if user else to_user, msg_type, dict(detail or {})
+        email = user.email if user else to_user
+        return seed.add_notification(
+            self.state, self.now, base, email, msg_type, dict(detail or {})
         )
 
+    # ---- inspecting ----------------------------------------------------------------
     def toasts(self, base: Base) -> list[dict[str, Any]]:
         """The toasts sent to ``base``'s users: ``to_user``, ``toast_type``, ``detail``,
         ``from``."""
-        from ._extras import extras_of
-
         return [dict(t) for t in extras_of(self.state, base).toasts]
 
     def links(self, base: Base, table: str, column: str) -> dict[str, list[str]]:
         """The rows of ``table`` linked through ``column``: ``{row_id: [linked row ids]}``."""
-        from ._extras import extras_of
-
         t = base.table(table)
         col = t.by_name.get(column) if t is not None else None
         link = (
@@ -286,44 +312,26 @@ class Emulator:
     def rows(self, base: Base | str, table: str) -> list[dict[str, Any]]:
         """The stored rows of ``table``, keyed by column name, plus ``_id`` and system columns."""
         self.late.apply_due()
-        b = self.state.bases[base if isinstance(base, str) else base.uuid]
-        t = b.table(table)
-        if t is None:
-            raise KeyError(table)
-        return self.state.select_rows(b, t)
+        return self.state.rows_of(base if isinstance(base, str) else base.uuid, table)
 
     # ---- tokens --------------------------------------------------------------------
     def mint_base_token(
         self, base: Base, permission: str, app_name: str = "", username: str = ""
     ) -> str:
         """A Base-Token (HS256 JWT) valid for ``token_ttl`` seconds from ``now()``."""
-        now = self.now()
-        ttl = self.token_ttl
-        # The claims of the spec's example token, in its order, and no ``iat`` (audit D5).
-        # ``exp`` is whole seconds like the server's; lifetimes under a minute (tests) keep
-        # the fraction so the token expires exactly then.
-        claims = {
-            "exp": math.floor(now + ttl) if ttl >= 60 else now + ttl,
-            "dtable_uuid": base.uuid,
-            "username": username,
-            "permission": permission,
-            "app_name": app_name,
-        }
-        return self.codec.encode(claims)
+        return self._tokens.base_token(base, permission, app_name, username)
 
     def mint_temp_api_token(self, base: Base, username: str) -> str:
-        return self.temp_codec.encode(
-            {"username": username, "dtable_uuid": base.uuid, "exp": self.now() + 3600}
-        )
+        return self._tokens.temp_api_token(base, username)
 
     # ---- serving -------------------------------------------------------------------
     @property
     def app(self) -> Any:
         """The ASGI application."""
         if self._app is None:
-            from ._app import EmulatorApp
+            from ._server.app import EmulatorApp
 
-            self._app = EmulatorApp(self)
+            self._app = EmulatorApp(self._services, lambda: self.sockets)
         return self._app
 
     @property
@@ -334,9 +342,9 @@ class Emulator:
 
             if importlib.util.find_spec("socketio") is None:
                 return None
-            from ._socket import SocketServer
+            from ._sockets.server import SocketServer
 
-            self._sockets = SocketServer(self)
+            self._sockets = SocketServer(self._services)
         return self._sockets
 
     def notify(self, base: Base | str, notification: Mapping[str, Any]) -> None:
@@ -357,16 +365,16 @@ class Emulator:
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport into `app` that maps dropped connections to httpx errors."""
-        from ._server import EmulatorTransport
+        from ._server.transport import EmulatorTransport
 
-        return EmulatorTransport(self)
+        return EmulatorTransport(self.app)
 
     @contextlib.contextmanager
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Run uvicorn in a background thread; yields ``http://host:port``."""
-        from ._server import serve_in_thread
+        from ._server.serving import serve_in_thread
 
-        with serve_in_thread(self, host, port) as url:
+        with serve_in_thread(self.app, host, port) as url:
             yield url
 
     @contextlib.asynccontextmanager

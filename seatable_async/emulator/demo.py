@@ -8,7 +8,7 @@ from attrs import frozen
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
-    from ._state import Base
+    from ._state.records import Base
 
 DEMO_LOGIN = "demo@example.com"
 DEMO_PASSWORD = "demo-password"

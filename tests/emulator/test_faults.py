@@ -323,7 +323,7 @@ def test_slow_body_trips_a_read_timeout_when_served() -> None:
 
 def test_new_fault_kinds_keep_old_sequences() -> None:
     """Adding kinds after the old ones leaves a seed's old faults unchanged."""
-    from seatable_async.emulator._faults import FaultInjector
+    from seatable_async.emulator._faults.faults import FaultInjector
 
     old = FaultInjector(Faults(seed=9, rate_429=0.2, rate_reset=0.1))
     new = FaultInjector(Faults(seed=9, rate_429=0.2, rate_reset=0.1, rate_late_commit=0.3))

@@ -23,7 +23,7 @@ import pytest
 import seatable_async as sa
 from seatable_async import webhooks
 from seatable_async.emulator import Emulator, serve_app
-from seatable_async.emulator._server import bind_socket
+from seatable_async.emulator._server.serving import bind_socket
 from tests.webhooks.helpers import SECRET, event_body, signed
 
 pytestmark = pytest.mark.anyio
